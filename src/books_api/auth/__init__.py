@@ -1,0 +1,1 @@
+"""JWT verification, key sources and IAM policies for the TOKEN authorizer."""

@@ -1,0 +1,34 @@
+"""`books-api`: serve the API locally, make tokens, and manage data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from books_api.cli import serve, token
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="books-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (serve, token):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except CliError as error:
+        print(f"books-api: {error}", file=sys.stderr)
+        return 2
+    return result
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback."""

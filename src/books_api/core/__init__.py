@@ -1,0 +1,1 @@
+"""Domain rules of the Books API: no AWS SDK, no transport."""

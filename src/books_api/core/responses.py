@@ -1,0 +1,26 @@
+"""Proxy responses in the article's envelope: `{"status": <code>, "data": ...}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from books_api.core import codec
+from books_api.core.errors import BooksError
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def envelope(
+    status: int, data: Any, headers: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A Lambda proxy response whose body is the envelope (plus `extra` top-level fields)."""
+    body = {"status": status, "data": data, **extra}
+    return {
+        "statusCode": status,
+        "headers": {**JSON_HEADERS, **(headers or {})},
+        "body": codec.dumps(body),
+    }
+
+
+def error_response(error: BooksError) -> dict[str, Any]:
+    return envelope(error.status, error.message)

@@ -1,0 +1,1 @@
+"""Lambda entry points. Thin: event -> core -> response."""

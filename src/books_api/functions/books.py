@@ -1,0 +1,101 @@
+"""The books Lambda function: CRUD over the store, for API Gateway proxy events (v1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from books_api.core import codec
+from books_api.core.errors import BooksError, ValidationFailed
+from books_api.core.responses import envelope, error_response
+from books_api.core.service import BookService
+from books_api.settings import BooksSettings
+from books_api.store.factory import open_store
+
+logger = Logger()
+settings = BooksSettings.from_env()
+_service: BookService | None = None
+
+Handler = Callable[[BookService, dict[str, Any]], dict[str, Any]]
+
+
+def service() -> BookService:
+    """The service over the configured store, opened once per container."""
+    global _service
+    if _service is None:
+        _service = BookService(open_store(settings), settings.cursor_key)
+    return _service
+
+
+def _list_books(books: BookService, event: dict[str, Any]) -> dict[str, Any]:
+    query = event.get("queryStringParameters") or {}
+    return books.list_books(query.get("limit"), query.get("next_token"))
+
+
+def _get_book(books: BookService, event: dict[str, Any]) -> dict[str, Any]:
+    return books.get_book((event.get("queryStringParameters") or {}).get("book_id"))
+
+
+def _create_book(books: BookService, event: dict[str, Any]) -> dict[str, Any]:
+    return books.create_book(_body(event), _principal(event))
+
+
+def _update_book(books: BookService, event: dict[str, Any]) -> dict[str, Any]:
+    return books.update_book(_body(event), _principal(event), _header(event, "if-match"))
+
+
+def _delete_book(books: BookService, event: dict[str, Any]) -> dict[str, Any]:
+    return books.delete_book(_body(event), _header(event, "if-match"))
+
+
+ROUTES: dict[tuple[str, str], Handler] = {
+    ("GET", "/books"): _list_books,
+    ("GET", "/book"): _get_book,
+    ("POST", "/book"): _create_book,
+    ("PATCH", "/book"): _update_book,
+    ("DELETE", "/book"): _delete_book,
+}
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    route = ROUTES.get((event.get("httpMethod", ""), event.get("resource", "")))
+    if route is None:
+        return envelope(404, "Resource Not Found")
+    try:
+        return route(service(), event)
+    except BooksError as error:
+        if error.status >= 500:
+            logger.error("Store failure", extra={"reason": error.message})
+        return error_response(error)
+    except Exception:
+        logger.exception("Unexpected error")
+        return envelope(500, "Internal Server Error")
+
+
+def _body(event: dict[str, Any]) -> Any:
+    body = event.get("body")
+    if body is None or body == "":
+        raise ValidationFailed("Request body is required")
+    if event.get("isBase64Encoded"):
+        import base64
+
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except ValueError:
+            raise ValidationFailed("Request body must be UTF-8 JSON") from None
+    return codec.loads(body)
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _principal(event: dict[str, Any]) -> str:
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    return str(authorizer.get("principalId") or authorizer.get("sub") or "anonymous")

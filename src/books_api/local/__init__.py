@@ -1,0 +1,1 @@
+"""A local API Gateway (REST API) that serves an OpenAPI document with the AWS extensions."""

@@ -1,0 +1,164 @@
+"""Read the OpenAPI document and the functions file into what the gateway needs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
+DEFAULT_AUTHORIZER_TTL = 300
+_TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+class DocumentError(ValueError):
+    """The OpenAPI document or the functions file cannot be served."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    key: str  # the variable that names it in the document, e.g. books_invoke_arn
+    name: str
+    handler: str
+    timeout_s: float
+    memory_mb: int
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AuthorizerSpec:
+    scheme: str
+    function: str  # FunctionSpec.key
+    header: str
+    validation: re.Pattern[str] | None
+    ttl_s: int
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper case
+    resource: str  # e.g. /book or /books/{id}
+    function: str  # FunctionSpec.key
+    timeout_ms: int
+    authorizer: str | None  # AuthorizerSpec.scheme
+
+
+@dataclass
+class ApiSpec:
+    title: str
+    operations: list[Operation]
+    authorizers: dict[str, AuthorizerSpec]
+    functions: dict[str, FunctionSpec]
+    raw: dict[str, Any] = field(repr=False)
+
+
+def load(document_path: Path, functions_path: Path) -> ApiSpec:
+    document = _read_yaml(document_path)
+    functions = load_functions(functions_path)
+    authorizers = _authorizers(document, functions)
+    operations = list(_operations(document, functions, authorizers))
+    return ApiSpec(
+        str(document.get("info", {}).get("title", "API")),
+        operations,
+        authorizers,
+        functions,
+        document,
+    )
+
+
+def load_functions(path: Path) -> dict[str, FunctionSpec]:
+    raw = _read_yaml(path)
+    specs = {}
+    for key, entry in raw.items():
+        if not isinstance(entry, dict) or "handler" not in entry:
+            raise DocumentError(f"{path}: function {key!r} needs a handler")
+        environment = entry.get("environment") or {}
+        specs[key] = FunctionSpec(
+            key=key,
+            name=str(entry.get("name", key)),
+            handler=str(entry["handler"]),
+            timeout_s=float(entry.get("timeout", 3)),
+            memory_mb=int(entry.get("memory", 128)),
+            environment={str(k): "" if v is None else str(v) for k, v in environment.items()},
+        )
+    return specs
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DocumentError(f"Cannot read {path}: {error}") from error
+    if not isinstance(data, dict):
+        raise DocumentError(f"{path} must hold a mapping")
+    return data
+
+
+def function_key(uri: Any, functions: dict[str, FunctionSpec], where: str) -> str:
+    """The function a `${name}` uri template points at."""
+    match = _TEMPLATE_VARIABLE.search(str(uri))
+    if not match or match.group(1) not in functions:
+        raise DocumentError(f"{where}: uri {uri!r} names no function of the functions file")
+    return match.group(1)
+
+
+def _authorizers(
+    document: dict[str, Any], functions: dict[str, FunctionSpec]
+) -> dict[str, AuthorizerSpec]:
+    schemes = document.get("components", {}).get("securitySchemes", {}) or {}
+    result = {}
+    for name, scheme in schemes.items():
+        config = scheme.get("x-amazon-apigateway-authorizer")
+        if not config:
+            continue
+        if str(config.get("type", "token")).lower() != "token":
+            raise DocumentError(f"authorizer {name}: only TOKEN authorizers are supported")
+        source = str(config.get("identitySource", f"method.request.header.{scheme.get('name')}"))
+        expression = config.get("identityValidationExpression")
+        result[name] = AuthorizerSpec(
+            scheme=name,
+            function=function_key(config.get("authorizerUri"), functions, f"authorizer {name}"),
+            header=source.removeprefix("method.request.header.").lower(),
+            validation=re.compile(expression) if expression else None,
+            ttl_s=int(config.get("authorizerResultTtlInSeconds", DEFAULT_AUTHORIZER_TTL)),
+        )
+    return result
+
+
+def _operations(
+    document: dict[str, Any],
+    functions: dict[str, FunctionSpec],
+    authorizers: dict[str, AuthorizerSpec],
+) -> Any:
+    default_security = document.get("security")
+    for resource, item in (document.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            operation = (item or {}).get(method)
+            if operation is None:
+                continue
+            where = f"{method.upper()} {resource}"
+            integration = operation.get("x-amazon-apigateway-integration")
+            if not integration:
+                raise DocumentError(f"{where}: no x-amazon-apigateway-integration")
+            security = operation.get("security", default_security) or []
+            scheme = next(
+                (name for requirement in security for name in requirement if name in authorizers),
+                None,
+            )
+            yield Operation(
+                method=method.upper(),
+                resource=resource,
+                function=function_key(integration.get("uri"), functions, where),
+                timeout_ms=int(integration.get("timeoutInMillis", DEFAULT_INTEGRATION_TIMEOUT_MS)),
+                authorizer=scheme,
+            )
+
+
+def default_paths() -> tuple[Path, Path]:
+    """The Books API's own document and functions file (in a source checkout)."""
+    root = Path(__file__).resolve().parents[3]
+    return root / "openapi" / "books.yaml", root / "openapi" / "functions.yaml"

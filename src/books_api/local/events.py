@@ -1,0 +1,148 @@
+"""The events API Gateway sends to Lambda: TOKEN authorizer events and proxy events (v1)."""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from books_api.local.context import ACCOUNT_ID, REGION
+
+API_ID = "local"
+RESOURCE_ID = "local0"
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    """A request as the gateway sees it, without any transport."""
+
+    method: str
+    path: str  # without the stage
+    query: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # names as the client sent them
+    body: bytes
+    source_ip: str
+    stage: str
+    host: str = "127.0.0.1"
+    request_id: str = ""
+    request_time_epoch_ms: int = 0
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def method_arn(request: IncomingRequest) -> str:
+    return (
+        f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/{request.stage}/"
+        f"{request.method}{request.path}"
+    )
+
+
+def token_event(request: IncomingRequest, token: str) -> dict[str, Any]:
+    return {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn(request)}
+
+
+def request_time(epoch_ms: int) -> str:
+    """`25/Nov/2026:12:00:00 +0000`, the format of `$context.requestTime`."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
+    return moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def _multi(
+    pairs: list[tuple[str, str]],
+) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    if not pairs:
+        return None, None
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for key, value in pairs:
+        single[key] = value  # API Gateway keeps the last value in the single-value map
+        multi.setdefault(key, []).append(value)
+    return single, multi
+
+
+def proxy_event(
+    request: IncomingRequest,
+    resource: str,
+    path_parameters: dict[str, str] | None,
+    authorizer: dict[str, Any] | None,
+) -> dict[str, Any]:
+    headers, multi_headers = _multi(request.headers)
+    query, multi_query = _multi(request.query)
+    body, is_base64 = _body(request)
+    user_agent = request.header("user-agent")
+    return {
+        "resource": resource,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": RESOURCE_ID,
+            "resourcePath": resource,
+            "httpMethod": request.method,
+            "extendedRequestId": request.request_id[:16],
+            "requestTime": request_time(request.request_time_epoch_ms),
+            "path": f"/{request.stage}{request.path}",
+            "accountId": ACCOUNT_ID,
+            "protocol": "HTTP/1.1",
+            "stage": request.stage,
+            "domainPrefix": request.host.split(".")[0],
+            "requestTimeEpoch": request.request_time_epoch_ms,
+            "requestId": request.request_id,
+            "identity": _identity(request.source_ip, user_agent),
+            "domainName": request.host,
+            "apiId": API_ID,
+            **({"authorizer": authorizer} if authorizer is not None else {}),
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
+    return {
+        "cognitoIdentityPoolId": None,
+        "accountId": None,
+        "cognitoIdentityId": None,
+        "caller": None,
+        "sourceIp": source_ip,
+        "principalOrgId": None,
+        "accessKey": None,
+        "cognitoAuthenticationType": None,
+        "cognitoAuthenticationProvider": None,
+        "userArn": None,
+        "userAgent": user_agent,
+        "user": None,
+        "apiKey": None,
+        "apiKeyId": None,
+        "clientCert": None,
+    }
+
+
+def _body(request: IncomingRequest) -> tuple[str | None, bool]:
+    if not request.body:
+        return None, False
+    try:
+        return request.body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(request.body).decode("ascii"), True

@@ -1,0 +1,109 @@
+"""Run Lambda handlers in-process like the Lambda runtime: imported once, kept warm,
+each with its own environment, and bounded by a timeout."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from books_api.local.context import REGION, LambdaContext
+from books_api.local.document import FunctionSpec
+
+Handler = Callable[[dict[str, Any], Any], Any]
+_IMPORT_LOCK = threading.Lock()
+
+
+class InvocationTimeout(Exception):
+    """The caller stopped waiting for the function."""
+
+
+class InvocationFailed(Exception):
+    """The function raised; `error` is what it raised."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(repr(error))
+        self.error = error
+
+
+class LambdaFunction:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        extra_environment: dict[str, str] | None = None,
+        max_concurrency: int = 64,
+    ) -> None:
+        self.spec = spec
+        self.environment = {**spec.environment, **(extra_environment or {})}
+        self._handler: Handler | None = None
+        self._pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix=spec.name)
+
+    def handler(self) -> Handler:
+        """Import the handler once (the cold start), with the function's environment."""
+        if self._handler is None:
+            with _IMPORT_LOCK:
+                if self._handler is None:
+                    module_name, _, attribute = self.spec.handler.rpartition(".")
+                    with _environment(self.lambda_environment()):
+                        module = _fresh_module(module_name)
+                    self._handler = getattr(module, attribute)
+        return self._handler
+
+    def lambda_environment(self) -> dict[str, str]:
+        return {
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_LAMBDA_FUNCTION_NAME": self.spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.spec.name}",
+            **self.environment,
+        }
+
+    def invoke(self, event: dict[str, Any], wait_s: float, request_id: str | None = None) -> Any:
+        """Call the handler; raise InvocationFailed or InvocationTimeout (after `wait_s`)."""
+        handler = self.handler()
+        context = LambdaContext.for_invocation(self.spec, request_id or str(uuid.uuid4()))
+        future = self._pool.submit(handler, event, context)
+        try:
+            return future.result(timeout=wait_s)
+        except FutureTimeout:
+            raise InvocationTimeout(self.spec.name) from None
+        except Exception as error:
+            raise InvocationFailed(error) from error
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _fresh_module(module_name: str) -> ModuleType:
+    """A private copy of the handler's module, so that each function (and each gateway)
+    has its own cold start and module state, as separate Lambda containers do."""
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"No module named {module_name!r}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -1,0 +1,1 @@
+"""Where books live: the `BookStore` port and its adapters."""

@@ -1,0 +1,18 @@
+"""Open the store that the settings name."""
+
+from __future__ import annotations
+
+from books_api.settings import BooksSettings
+from books_api.store.base import BookStore
+
+
+def open_store(settings: BooksSettings) -> BookStore:
+    if settings.store == "sqlite":
+        from books_api.store.sqlite import SQLiteBookStore
+
+        return SQLiteBookStore(settings.db_path)
+    if settings.store == "dynamodb":
+        from books_api.store.dynamodb import DynamoDBBookStore
+
+        return DynamoDBBookStore(settings.table)
+    raise ValueError(f"Unknown BOOKS_STORE {settings.store!r} (expected sqlite or dynamodb)")

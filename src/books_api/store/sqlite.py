@@ -1,0 +1,183 @@
+"""The embedded store: one SQLite file in WAL mode, durable once a write is acknowledged."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from books_api.core import codec
+from books_api.core.book import Book
+from books_api.core.errors import Conflict, NotFound, PreconditionFailed
+from books_api.store.base import ImportCounts, Page
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS books (
+    book_id TEXT PRIMARY KEY NOT NULL,
+    version INTEGER NOT NULL,
+    doc     TEXT NOT NULL
+) WITHOUT ROWID
+"""
+BATCH_SIZE = 5000
+
+
+class SQLiteBookStore:
+    """A `BookStore` on a SQLite file; one connection per thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self._write() as db:
+            db.execute(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit is on disk before it is acknowledged (NORMAL may lose the last
+            # transactions on power loss in WAL mode).
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self._db())
+
+    def get(self, book_id: str) -> Book | None:
+        row = self._db().execute("SELECT doc FROM books WHERE book_id = ?", (book_id,)).fetchone()
+        return _load(row[0]) if row else None
+
+    def create(self, book: Book) -> Book:
+        stored = {**book, "version": 1}
+        try:
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO books (book_id, version, doc) VALUES (?, 1, ?)",
+                    (book["book_id"], codec.dumps(stored)),
+                )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"Book with ID {book['book_id']} already exists") from None
+        return stored
+
+    def update(
+        self, book_id: str, changes: dict[str, Any], expected_version: int | None = None
+    ) -> Book:
+        with self._write() as db:
+            current = self._current(db, book_id, expected_version)
+            stored = {**current, **changes, "version": int(current.get("version", 0)) + 1}
+            db.execute(
+                "UPDATE books SET version = ?, doc = ? WHERE book_id = ?",
+                (stored["version"], codec.dumps(stored), book_id),
+            )
+        return stored
+
+    def delete(self, book_id: str, expected_version: int | None = None) -> Book:
+        with self._write() as db:
+            current = self._current(db, book_id, expected_version)
+            db.execute("DELETE FROM books WHERE book_id = ?", (book_id,))
+        return current
+
+    @staticmethod
+    def _current(db: sqlite3.Connection, book_id: str, expected_version: int | None) -> Book:
+        row = db.execute("SELECT doc FROM books WHERE book_id = ?", (book_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Book with ID {book_id} not found")
+        current = _load(row[0])
+        if expected_version is not None and current.get("version") != expected_version:
+            raise PreconditionFailed(f"Book with ID {book_id} has changed (If-Match failed)")
+        return current
+
+    def list_page(self, limit: int, start_after: str | None = None) -> Page:
+        # Keyset pagination on the primary key: the cost of a page does not grow with depth.
+        if start_after is None:
+            rows = (
+                self._db()
+                .execute("SELECT book_id, doc FROM books ORDER BY book_id LIMIT ?", (limit + 1,))
+                .fetchall()
+            )
+        else:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT book_id, doc FROM books WHERE book_id > ? ORDER BY book_id LIMIT ?",
+                    (start_after, limit + 1),
+                )
+                .fetchall()
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([_load(doc) for _, doc in rows], rows[-1][0] if more else None)
+
+    def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
+        counts = ImportCounts()
+        verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
+        sql = f"{verb} INTO books (book_id, version, doc) VALUES (?, ?, ?)"
+        batch: list[tuple[str, int, str]] = []
+        for book in books:
+            stored = {**book, "version": int(book.get("version") or 1)}
+            batch.append((stored["book_id"], stored["version"], codec.dumps(stored)))
+            if len(batch) >= BATCH_SIZE:
+                self._write_batch(sql, batch, counts)
+                batch = []
+        if batch:
+            self._write_batch(sql, batch, counts)
+        return counts
+
+    def _write_batch(
+        self, sql: str, batch: list[tuple[str, int, str]], counts: ImportCounts
+    ) -> None:
+        with self._write() as db:
+            before = db.total_changes
+            db.executemany(sql, batch)
+            written = db.total_changes - before
+        counts.written += written
+        counts.skipped += len(batch) - written
+
+    def scan_all(self) -> Iterator[Book]:
+        after: str | None = None
+        while True:
+            page = self.list_page(1000, after)
+            yield from page.books
+            if page.last_key is None:
+                return
+            after = page.last_key
+
+    def is_empty(self) -> bool:
+        return self._db().execute("SELECT 1 FROM books LIMIT 1").fetchone() is None
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class _Transaction:
+    """`BEGIN IMMEDIATE` ... `COMMIT` (or `ROLLBACK`): writers are serialized, reads consistent."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _load(doc: str) -> Book:
+    book: Book = codec.loads(doc)
+    return book
