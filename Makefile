@@ -42,7 +42,9 @@ format: $(DEV_STAMP)
 
 ## bench: run the benchmarks and write bench/RESULTS.md
 bench: $(DEV_STAMP)
-	@echo "no benchmarks yet"
+	@for script in bench/authorizer.py bench/gateway.py bench/store.py; do \
+	  if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
