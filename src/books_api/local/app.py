@@ -1,22 +1,32 @@
-"""Starlette adapter: HTTP <-> the gateway core, plus building and serving the gateway."""
+"""The HTTP adapter: a plain ASGI app around the gateway core, plus building the gateway.
+
+It is a bare ASGI callable rather than a framework app: each request costs one parse, one
+event-loop coroutine and one hop to the function's thread.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from typing import Any
+from urllib.parse import parse_qsl
 
 from books_api.local import document
+from books_api.local import responses as gw
 from books_api.local.access_log import AccessLog
+from books_api.local.docs import PREFIX as DOCS_PREFIX
+from books_api.local.docs import DocsPages
 from books_api.local.events import IncomingRequest, new_request_id, now_ms
-from books_api.local.gateway import Gateway
+from books_api.local.gateway import MAX_REQUEST_BODY, Gateway
 from books_api.local.runtime import LambdaFunction
+from books_api.local.throttle import TokenBucket
 
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+logger = logging.getLogger("books_api.local")
 
 
 def build_gateway(
@@ -25,6 +35,7 @@ def build_gateway(
     environment: dict[str, dict[str, str]] | None = None,
     access_log: AccessLog | None = None,
     stage: str = "prod",
+    throttle: TokenBucket | None = None,
 ) -> Gateway:
     """A gateway for the document; `environment` overrides variables per function name."""
     spec = document.load(api_path, functions_path)
@@ -32,45 +43,111 @@ def build_gateway(
     functions = {
         key: LambdaFunction(fn, overrides.get(fn.name)) for key, fn in spec.functions.items()
     }
-    return Gateway(spec, functions, access_log, stage)
+    return Gateway(spec, functions, access_log, stage, throttle)
 
 
-def create_app(gateway: Gateway) -> Starlette:
-    prefix = f"/{gateway.stage}"
+class GatewayApp:
+    """ASGI: `/{stage}/...` goes to the gateway, `/docs` to Swagger UI."""
 
-    async def endpoint(request: Request) -> Response:
-        path = request.url.path
-        if path != prefix and not path.startswith(prefix + "/"):
-            body = b'{"message":"Missing Authentication Token"}'
-            return Response(
-                body,
-                403,
-                {
-                    "x-amzn-ErrorType": "MissingAuthenticationTokenException",
-                    "Content-Type": "application/json",
-                },
-            )
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.prefix = f"/{gateway.stage}"
+        self.docs = DocsPages(gateway.spec.raw, gateway.stage, gateway.spec.title)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        if raw_path == DOCS_PREFIX or raw_path.startswith(DOCS_PREFIX + "/"):
+            await self._docs(scope, send)
+            return
+        body, too_large = await _read_body(receive)
+        if raw_path != self.prefix and not raw_path.startswith(self.prefix + "/"):
+            # Outside the stage: API Gateway knows no such resource.
+            response = gw.MISSING_AUTHENTICATION_TOKEN.response()
+            response.headers.append(("x-amzn-RequestId", new_request_id()))
+            await _send(send, response.status, response.headers, response.body)
+            return
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        client = scope.get("client")
         incoming = IncomingRequest(
-            method=request.method,
-            path=path[len(prefix) :] or "/",
-            query=list(request.query_params.multi_items()),
-            headers=[
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]
-            ],
-            body=await request.body(),
-            source_ip=request.client.host if request.client else "127.0.0.1",
-            stage=gateway.stage,
-            host=request.headers.get("host", "127.0.0.1").split(":")[0],
+            method=scope["method"],
+            path=raw_path[len(self.prefix) :] or "/",
+            query=parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True),
+            headers=headers,
+            body=body,
+            source_ip=client[0] if client else "127.0.0.1",
+            stage=self.gateway.stage,
+            host=_host(headers),
             request_id=new_request_id(),
             request_time_epoch_ms=now_ms(),
+            too_large=too_large,
         )
-        result = await run_in_threadpool(gateway.handle, incoming)
-        response = Response(result.body, result.status)
-        response.raw_headers = [
-            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in result.headers
-        ]
-        response.raw_headers.append((b"content-length", str(len(result.body)).encode()))
-        return response
+        try:
+            result = await self.gateway.respond(incoming)
+        except Exception:  # a gateway bug must not cost the client its answer
+            logger.exception("gateway failure")
+            result = gw.INTEGRATION_FAILURE.response()
+            result.headers.append(("x-amzn-RequestId", incoming.request_id))
+        await _send(send, result.status, result.headers, result.body)
 
-    routes = [Route("/{path:path}", endpoint, methods=METHODS)]
-    return Starlette(routes=routes)
+    async def _docs(self, scope: Scope, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _send(send, 405, [("Content-Type", "application/json")], b'{"message":"GET"}')
+            return
+        status, content_type, body = self.docs.get(scope["path"])
+        await _send(send, status, [("Content-Type", content_type)], body)
+
+
+def create_app(gateway: Gateway) -> GatewayApp:
+    return GatewayApp(gateway)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The whole body, or (b"", True) once it passes the limit (the rest is drained)."""
+    chunks: list[bytes] = []
+    size = 0
+    too_large = False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_REQUEST_BODY:
+            too_large = True
+            chunks.clear()
+        elif chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    if too_large:
+        return b"", True
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
+
+
+def _host(headers: list[tuple[str, str]]) -> str:
+    for key, value in headers:
+        if key == "host":
+            return value.split(":")[0]
+    return "127.0.0.1"
+
+
+async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -39,12 +39,34 @@ class AuthorizerSpec:
 
 
 @dataclass(frozen=True)
+class MockResponse:
+    """What a `mock` integration answers (an OPTIONS method for CORS, typically)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class CorsConfig:
+    """`x-amazon-apigateway-cors`: the gateway answers preflights and adds CORS headers."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...]
+    allow_headers: tuple[str, ...]
+    expose_headers: tuple[str, ...]
+    allow_credentials: bool
+    max_age: int | None
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str  # upper case
     resource: str  # e.g. /book or /books/{id}
-    function: str  # FunctionSpec.key
+    function: str | None  # FunctionSpec.key; None for a mock integration
     timeout_ms: int
     authorizer: str | None  # AuthorizerSpec.scheme
+    mock: MockResponse | None = None
 
 
 @dataclass
@@ -54,6 +76,8 @@ class ApiSpec:
     authorizers: dict[str, AuthorizerSpec]
     functions: dict[str, FunctionSpec]
     raw: dict[str, Any] = field(repr=False)
+    binary_media_types: tuple[str, ...] = ()
+    cors: CorsConfig | None = None
 
 
 def load(document_path: Path, functions_path: Path) -> ApiSpec:
@@ -67,6 +91,8 @@ def load(document_path: Path, functions_path: Path) -> ApiSpec:
         authorizers,
         functions,
         document,
+        tuple(str(t) for t in document.get("x-amazon-apigateway-binary-media-types") or ()),
+        _cors(document.get("x-amazon-apigateway-cors")),
     )
 
 
@@ -142,20 +168,62 @@ def _operations(
                 continue
             where = f"{method.upper()} {resource}"
             integration = operation.get("x-amazon-apigateway-integration")
-            if not integration:
+            if not isinstance(integration, dict):
                 raise DocumentError(f"{where}: no x-amazon-apigateway-integration")
             security = operation.get("security", default_security) or []
             scheme = next(
                 (name for requirement in security for name in requirement if name in authorizers),
                 None,
             )
+            kind = str(integration.get("type", "aws_proxy")).lower()
+            if kind not in ("aws_proxy", "mock"):
+                raise DocumentError(f"{where}: integration type {kind!r} is not supported")
             yield Operation(
                 method=method.upper(),
                 resource=resource,
-                function=function_key(integration.get("uri"), functions, where),
+                function=None
+                if kind == "mock"
+                else function_key(integration.get("uri"), functions, where),
                 timeout_ms=int(integration.get("timeoutInMillis", DEFAULT_INTEGRATION_TIMEOUT_MS)),
                 authorizer=scheme,
+                mock=_mock_response(integration, where) if kind == "mock" else None,
             )
+
+
+def _mock_response(integration: dict[str, Any], where: str) -> MockResponse:
+    """The `default` integration response of a mock integration, as the deployed API sends it."""
+    responses = integration.get("responses") or {}
+    chosen: dict[str, Any] = responses.get("default") or next(iter(responses.values()), {}) or {}
+    try:
+        status = int(chosen.get("statusCode", 200))
+    except (TypeError, ValueError) as error:
+        raise DocumentError(f"{where}: mock statusCode must be a number") from error
+    headers = []
+    for key, value in (chosen.get("responseParameters") or {}).items():
+        name = str(key).removeprefix("method.response.header.")
+        # Static values are quoted in the document: "'*'".
+        headers.append((name, str(value).strip().strip("'")))
+    templates = chosen.get("responseTemplates") or {}
+    body = str(templates.get("application/json") or "").encode("utf-8")
+    return MockResponse(status, tuple(headers), body)
+
+
+def _cors(config: Any) -> CorsConfig | None:
+    if not isinstance(config, dict):
+        return None
+
+    def strings(key: str) -> tuple[str, ...]:
+        return tuple(str(item) for item in config.get(key) or ())
+
+    max_age = config.get("maxAge")
+    return CorsConfig(
+        allow_origins=strings("allowOrigins"),
+        allow_methods=tuple(m.upper() for m in strings("allowMethods")),
+        allow_headers=tuple(h.lower() for h in strings("allowHeaders")),
+        expose_headers=strings("exposeHeaders"),
+        allow_credentials=bool(config.get("allowCredentials", False)),
+        max_age=int(max_age) if max_age is not None else None,
+    )
 
 
 def default_paths() -> tuple[Path, Path]:

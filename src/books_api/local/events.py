@@ -15,7 +15,7 @@ API_ID = "local"
 RESOURCE_ID = "local0"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IncomingRequest:
     """A request as the gateway sees it, without any transport."""
 
@@ -29,6 +29,7 @@ class IncomingRequest:
     host: str = "127.0.0.1"
     request_id: str = ""
     request_time_epoch_ms: int = 0
+    too_large: bool = False  # the body passed the gateway's limit and was not read
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -57,10 +58,28 @@ def token_event(request: IncomingRequest, token: str) -> dict[str, Any]:
     return {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn(request)}
 
 
+def extended_request_id(request_id: str) -> str:
+    """A stand-in for `$context.extendedRequestId` (also sent as `x-amz-apigw-id`)."""
+    digits = request_id.replace("-", "")[:20]
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        raw = request_id.encode()[:10]
+    return base64.b64encode(raw).decode()
+
+
+_last_second: list[Any] = [-1, ""]
+
+
 def request_time(epoch_ms: int) -> str:
     """`25/Nov/2026:12:00:00 +0000`, the format of `$context.requestTime`."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
-    return moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
+    second = epoch_ms // 1000
+    cached = _last_second
+    if cached[0] != second:
+        moment = datetime.fromtimestamp(second, UTC)
+        cached[1] = moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
+        cached[0] = second
+    return str(cached[1])
 
 
 def _multi(
@@ -81,10 +100,11 @@ def proxy_event(
     resource: str,
     path_parameters: dict[str, str] | None,
     authorizer: dict[str, Any] | None,
+    binary_media_types: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     headers, multi_headers = _multi(request.headers)
     query, multi_query = _multi(request.query)
-    body, is_base64 = _body(request)
+    body, is_base64 = _body(request, binary_media_types)
     user_agent = request.header("user-agent")
     return {
         "resource": resource,
@@ -100,7 +120,7 @@ def proxy_event(
             "resourceId": RESOURCE_ID,
             "resourcePath": resource,
             "httpMethod": request.method,
-            "extendedRequestId": request.request_id[:16],
+            "extendedRequestId": extended_request_id(request.request_id),
             "requestTime": request_time(request.request_time_epoch_ms),
             "path": f"/{request.stage}{request.path}",
             "accountId": ACCOUNT_ID,
@@ -139,10 +159,26 @@ def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
     }
 
 
-def _body(request: IncomingRequest) -> tuple[str | None, bool]:
+def _body(request: IncomingRequest, binary_media_types: tuple[str, ...]) -> tuple[str | None, bool]:
     if not request.body:
         return None, False
+    if binary_media_types and _is_binary(request.header("content-type"), binary_media_types):
+        return base64.b64encode(request.body).decode("ascii"), True
     try:
         return request.body.decode("utf-8"), False
     except UnicodeDecodeError:
         return base64.b64encode(request.body).decode("ascii"), True
+
+
+def _is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
+    """API Gateway base64-encodes bodies whose Content-Type is a binary media type."""
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    for pattern in binary_media_types:
+        wanted = pattern.lower()
+        if wanted in ("*/*", media):
+            return True
+        if wanted.endswith("/*") and media.startswith(wanted[:-1]):
+            return True
+    return False

@@ -50,3 +50,7 @@ INTEGRATION_FAILURE = GatewayError(
 INTEGRATION_TIMEOUT = GatewayError(
     504, "InternalServerErrorException", _body("message", "Endpoint request timed out")
 )
+REQUEST_TOO_LARGE = GatewayError(
+    413, "RequestTooLargeException", _body("message", "Request Too Long")
+)
+THROTTLED = GatewayError(429, "TooManyRequestsException", _body("message", "Too Many Requests"))

@@ -3,6 +3,7 @@ each with its own environment, and bounded by a timeout."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import os
@@ -14,6 +15,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
+
+# Powertools' per-thread log keys: each log line carries its own invocation's request id,
+# even while other invocations of the same function run (Logger.append_keys is global).
+from aws_lambda_powertools.logging.formatter import THREAD_LOCAL_KEYS as _LOG_KEYS
 
 from books_api.local.context import REGION, LambdaContext
 from books_api.local.document import FunctionSpec
@@ -70,15 +75,35 @@ class LambdaFunction:
 
     def invoke(self, event: dict[str, Any], wait_s: float, request_id: str | None = None) -> Any:
         """Call the handler; raise InvocationFailed or InvocationTimeout (after `wait_s`)."""
-        handler = self.handler()
         context = LambdaContext.for_invocation(self.spec, request_id or str(uuid.uuid4()))
-        future = self._pool.submit(handler, event, context)
+        future = self._pool.submit(self._run, event, context)
         try:
             return future.result(timeout=wait_s)
         except FutureTimeout:
             raise InvocationTimeout(self.spec.name) from None
         except Exception as error:
             raise InvocationFailed(error) from error
+
+    async def invoke_async(
+        self, event: dict[str, Any], wait_s: float, request_id: str | None = None
+    ) -> Any:
+        """`invoke` for an event loop: one hop to the function's thread, awaited with a timeout."""
+        context = LambdaContext.for_invocation(self.spec, request_id or str(uuid.uuid4()))
+        future = asyncio.get_running_loop().run_in_executor(self._pool, self._run, event, context)
+        try:
+            return await asyncio.wait_for(future, wait_s)
+        except TimeoutError:
+            raise InvocationTimeout(self.spec.name) from None
+        except Exception as error:
+            raise InvocationFailed(error) from error
+
+    def _run(self, event: dict[str, Any], context: LambdaContext) -> Any:
+        handler = self.handler()
+        token = _LOG_KEYS.set({"function_request_id": context.aws_request_id})
+        try:
+            return handler(event, context)
+        finally:
+            _LOG_KEYS.reset(token)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,68 @@
+"""Map a Lambda proxy integration response to the HTTP response API Gateway sends."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from books_api.local import responses as gw
+
+# Lambda refuses synchronous invocation responses over 6 MB (the figure it reports).
+MAX_FUNCTION_RESPONSE = 6_291_556
+
+
+def to_gateway_response(result: Any) -> gw.GatewayResponse:
+    """Anything malformed, or too large for Lambda to return, is a 502."""
+    if not isinstance(result, dict):
+        return gw.INTEGRATION_FAILURE.response()
+    status = result.get("statusCode")
+    body = result.get("body")
+    headers = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return gw.INTEGRATION_FAILURE.response()
+    if body is not None and not isinstance(body, str):
+        return gw.INTEGRATION_FAILURE.response()
+    if not isinstance(headers, dict) or not isinstance(multi, dict):
+        return gw.INTEGRATION_FAILURE.response()
+    if _too_large(result, body):
+        return gw.INTEGRATION_FAILURE.response()
+    raw = (body or "").encode("utf-8")
+    if result.get("isBase64Encoded") and body:
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (ValueError, binascii.Error):
+            return gw.INTEGRATION_FAILURE.response()
+    return gw.GatewayResponse(status, _headers(headers, multi), raw)
+
+
+def _headers(headers: dict[str, Any], multi: dict[str, Any]) -> list[tuple[str, str]]:
+    header_list = [(str(k), _header_value(v)) for k, v in headers.items()]
+    named = {str(k).lower() for k in headers}
+    for key, values in multi.items():
+        if str(key).lower() in named:
+            continue  # a name in `headers` wins over the same name in `multiValueHeaders`
+        if isinstance(values, list):
+            header_list.extend((str(key), _header_value(v)) for v in values)
+    if not any(k.lower() == "content-type" for k, _ in header_list):
+        header_list.append(("Content-Type", "application/json"))
+    return header_list
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _too_large(result: dict[str, Any], body: str | None) -> bool:
+    # Serialising is costly; only a body that could reach the limit is measured exactly.
+    if body is None or len(body) < MAX_FUNCTION_RESPONSE // 6:
+        return False
+    try:
+        size = len(json.dumps(result).encode("utf-8"))
+    except (TypeError, ValueError):
+        return True
+    return size > MAX_FUNCTION_RESPONSE

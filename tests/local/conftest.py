@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from books_api.local.access_log import AccessLog
+from books_api.local.app import build_gateway, create_app
+from books_api.local.gateway import Gateway
+from books_api.local.throttle import TokenBucket
+from tests.support.server import serve_in_thread
+
+HERE = Path(__file__).parent
+TEST_API = HERE / "api.yaml"
+TEST_FUNCTIONS = HERE / "functions.yaml"
+
+
+@dataclass
+class LocalGateway:
+    base: str  # http://127.0.0.1:PORT
+    url: str  # the stage URL
+    gateway: Gateway
+    access_log: io.StringIO
+
+
+@contextmanager
+def running_test_gateway(throttle: TokenBucket | None = None) -> Iterator[LocalGateway]:
+    log = io.StringIO()
+    gateway = build_gateway(TEST_API, TEST_FUNCTIONS, access_log=AccessLog(log), throttle=throttle)
+    with serve_in_thread(create_app(gateway)) as base:
+        yield LocalGateway(base, f"{base}/prod", gateway, log)
+
+
+@pytest.fixture(scope="module")
+def gw() -> Iterator[LocalGateway]:
+    """The test document's gateway on a real socket, fresh for each test module."""
+    with running_test_gateway() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as http:
+        yield http

@@ -1,0 +1,143 @@
+"""Test-only Lambda functions, wired through api.yaml and functions.yaml beside this file."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+# Read once at import, as settings are in a real cold start.
+GREETING = os.environ.get("GREETING", "unset")
+logger = Logger(service="logs")
+
+
+def _json(status: int, payload: Any) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(payload),
+    }
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answers with the event and the context it was called with."""
+    return _json(
+        200,
+        {
+            "event": event,
+            "context": {
+                "aws_request_id": context.aws_request_id,
+                "function_name": context.function_name,
+                "memory_limit_in_mb": context.memory_limit_in_mb,
+                "invoked_function_arn": context.invoked_function_arn,
+                "remaining_ms": context.get_remaining_time_in_millis(),
+            },
+            "greeting": GREETING,
+        },
+    )
+
+
+def malformed(event: dict[str, Any], context: Any) -> Any:
+    kind = (event.get("queryStringParameters") or {}).get("kind")
+    if kind == "no-status":
+        return {"body": "{}"}
+    if kind == "string-status":
+        return {"statusCode": "200", "body": "{}"}
+    if kind == "object-body":
+        return {"statusCode": 200, "body": {"not": "a string"}}
+    if kind == "not-a-dict":
+        return ["statusCode", 200]
+    return {"statusCode": 200, "body": "fine"}
+
+
+def raises(event: dict[str, Any], context: Any) -> Any:
+    raise RuntimeError("the function failed")
+
+
+def sleepy(event: dict[str, Any], context: Any) -> Any:
+    seconds = float((event.get("queryStringParameters") or {}).get("seconds", "3"))
+    time.sleep(seconds)
+    return _json(200, {"slept": seconds})
+
+
+def huge(event: dict[str, Any], context: Any) -> Any:
+    size = int((event.get("queryStringParameters") or {}).get("bytes", str(7 * 1024 * 1024)))
+    return {"statusCode": 200, "body": "x" * size}
+
+
+def binary(event: dict[str, Any], context: Any) -> Any:
+    payload = bytes(range(256))
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/octet-stream"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": base64.b64encode(payload).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+@logger.inject_lambda_context
+def logs(event: dict[str, Any], context: Any) -> Any:
+    """Logs before and after a pause, so that concurrent invocations interleave."""
+    logger.info("first line")
+    time.sleep(0.05)
+    logger.info("second line")
+    return _json(200, {"request_id": context.aws_request_id})
+
+
+_calls = 0
+
+
+def authorizer(event: dict[str, Any], context: Any) -> Any:
+    """Decides by the token itself; `context.calls` counts invocations of this container."""
+    global _calls
+    _calls += 1
+    token = event["authorizationToken"]
+    arn = event["methodArn"]
+    stage_root = arn.split("/", 1)[0] + "/" + arn.split("/")[1]
+    base_context = {"calls": _calls, "event": json.dumps(event), "admin": False, "ratio": 0.5}
+    if token == "raise":
+        raise RuntimeError("authorizer bug")
+    if token == "unauthorized":
+        raise Exception("Unauthorized")
+    if token == "no-policy":
+        return {"principalId": "someone"}
+    if token == "bad-context":
+        return _policy("Allow", [f"{stage_root}/*/*"], {"nested": {"a": 1}})
+    if token == "deny":
+        return _policy_statements(
+            [("Allow", [f"{stage_root}/*/*"]), ("Deny", [f"{stage_root}/GET/echo"])],
+            base_context,
+        )
+    if token == "get-only":
+        # `?` and `*` wildcards: GET on any one-segment-plus resource under /ech?.
+        return _policy(
+            "Allow", [f"{stage_root}/GET/ech?", f"{stage_root}/GET/echo/*"], base_context
+        )
+    if token == "other-route":
+        return _policy("Allow", [f"{stage_root}/POST/somewhere-else"], base_context)
+    return _policy("Allow", [f"{stage_root}/*/*"], base_context)
+
+
+def _policy(effect: str, resources: list[str], context: dict[str, Any]) -> dict[str, Any]:
+    return _policy_statements([(effect, resources)], context)
+
+
+def _policy_statements(
+    statements: list[tuple[str, list[str]]], context: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "principalId": "user-1",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resources}
+                for effect, resources in statements
+            ],
+        },
+        "context": context,
+    }

@@ -1,0 +1,109 @@
+"""Gateway responses as AWS sends them: status, body and x-amzn-ErrorType; a request id always."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from tests.local.conftest import LocalGateway
+
+INTERNAL_ERROR = {"message": "Internal server error"}
+
+
+def assert_gateway_error(response: httpx.Response, status: int, body: object, kind: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json() == body
+    assert response.headers["x-amzn-ErrorType"] == kind
+    assert response.headers["x-amzn-RequestId"]
+
+
+@pytest.mark.parametrize("kind", ["no-status", "string-status", "object-body", "not-a-dict"])
+def test_malformed_proxy_response_returns_502(
+    gw: LocalGateway, client: httpx.Client, kind: str
+) -> None:
+    response = client.get(f"{gw.url}/malformed", params={"kind": kind})
+    assert_gateway_error(response, 502, INTERNAL_ERROR, "InternalServerErrorException")
+
+
+def test_function_that_raises_returns_502_and_the_gateway_keeps_serving(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    response = client.get(f"{gw.url}/raises")
+    assert_gateway_error(response, 502, INTERNAL_ERROR, "InternalServerErrorException")
+    assert client.get(f"{gw.url}/open").status_code == 200
+
+
+def test_function_past_its_own_timeout_returns_502(gw: LocalGateway, client: httpx.Client) -> None:
+    # sleepy has a 1 s Lambda timeout; the integration would wait 29 s.
+    response = client.get(f"{gw.url}/sleepy", params={"seconds": "2"})
+    assert_gateway_error(response, 502, INTERNAL_ERROR, "InternalServerErrorException")
+    assert response.elapsed.total_seconds() < 1.9
+
+
+def test_integration_past_timeout_in_millis_returns_504(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    # slow has a 10 s Lambda timeout, but the document's timeoutInMillis is 500.
+    response = client.get(f"{gw.url}/slow", params={"seconds": "1.5"})
+    assert_gateway_error(
+        response, 504, {"message": "Endpoint request timed out"}, "InternalServerErrorException"
+    )
+    assert response.elapsed.total_seconds() < 1.4
+
+
+def test_function_response_over_6_mb_returns_502(gw: LocalGateway, client: httpx.Client) -> None:
+    response = client.get(f"{gw.url}/huge")
+    assert_gateway_error(response, 502, INTERNAL_ERROR, "InternalServerErrorException")
+    fine = client.get(f"{gw.url}/huge", params={"bytes": str(5 * 1024 * 1024)})
+    assert fine.status_code == 200
+    assert len(fine.content) == 5 * 1024 * 1024
+
+
+def test_request_body_over_10_mb_returns_413(gw: LocalGateway, client: httpx.Client) -> None:
+    body = b"x" * (10 * 1024 * 1024 + 1)
+    response = client.post(f"{gw.url}/echo", content=body, headers={"authorizationToken": "big"})
+    assert_gateway_error(response, 413, {"message": "Request Too Long"}, "RequestTooLargeException")
+
+
+def test_unknown_path_returns_403_missing_authentication_token(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    for url in (f"{gw.url}/nowhere", f"{gw.base}/other-stage/echo"):
+        response = client.get(url)
+        assert_gateway_error(
+            response,
+            403,
+            {"message": "Missing Authentication Token"},
+            "MissingAuthenticationTokenException",
+        )
+
+
+def test_method_not_in_the_document_returns_403(gw: LocalGateway, client: httpx.Client) -> None:
+    response = client.delete(f"{gw.url}/echo", headers={"authorizationToken": "allow"})
+    assert_gateway_error(
+        response,
+        403,
+        {"message": "Missing Authentication Token"},
+        "MissingAuthenticationTokenException",
+    )
+
+
+def test_binary_proxy_response_is_decoded_and_multi_value_headers_kept(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    response = client.get(f"{gw.url}/binary")
+    assert response.status_code == 200
+    assert response.content == bytes(range(256))
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert base64.b64encode(response.content)
+
+
+def test_every_response_carries_a_distinct_request_id(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    ids = {client.get(f"{gw.url}/open").headers["x-amzn-RequestId"] for _ in range(5)}
+    ids.add(client.get(f"{gw.url}/nowhere").headers["x-amzn-RequestId"])
+    assert len(ids) == 6
