@@ -41,7 +41,7 @@ def canonical_number(value: Decimal) -> Decimal:
     if value.is_zero():
         return Decimal(0)
     value = value.normalize(_EXACT)
-    sign, digits, exponent = value.as_tuple()
+    _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     if len(digits) > MAX_DIGITS:
         raise ValidationFailed(f"Numbers may have at most {MAX_DIGITS} significant digits")

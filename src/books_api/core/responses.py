@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from books_api.core import codec
@@ -20,6 +21,15 @@ def envelope(
         "headers": {**JSON_HEADERS, **(headers or {})},
         "body": codec.dumps(body),
     }
+
+
+def payload_bytes(json_text: str) -> int:
+    """Bytes that `json_text` adds to a Lambda response payload once placed in the body.
+
+    The body is a string inside the runtime's own JSON (`json.dumps`, ASCII-escaped), so
+    it counts as that text encoded once more: quotes and non-ASCII characters grow.
+    """
+    return len(json.dumps(json_text))
 
 
 def error_response(error: BooksError) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,9 +23,16 @@ MAX_PAGE_SIZE = 1000
 
 
 class BookService:
-    def __init__(self, store: BookStore, cursor_key: bytes) -> None:
+    def __init__(self, store: BookStore, cursor_key: bytes | None = None) -> None:
         self.store = store
-        self.cursor_key = cursor_key
+        self._cursor_key = cursor_key
+
+    @property
+    def cursor_key(self) -> bytes:
+        """The configured key, else the store's own (fetched once, on the first list)."""
+        if self._cursor_key is None:
+            self._cursor_key = self.store.default_cursor_key()
+        return self._cursor_key
 
     def list_books(self, limit_text: str | None, next_token: str | None) -> dict[str, Any]:
         limit = _page_size(limit_text)
@@ -70,7 +78,11 @@ class BookService:
         _require_fields(body, ("book_id",))
         book_id = check_book_id(body["book_id"])
         deleted = self.store.delete(book_id, _expected_version(if_match))
-        return envelope(200, {"Message": "Book deleted successfully", "DeletedItem": deleted})
+        return envelope(
+            200,
+            {"Message": "Book deleted successfully", "DeletedItem": deleted},
+            headers=_etag(deleted),
+        )
 
 
 def _require_fields(body: Any, fields: tuple[str, ...]) -> None:
@@ -84,7 +96,7 @@ def _require_fields(body: Any, fields: tuple[str, ...]) -> None:
 def _page_size(text: str | None) -> int:
     if text is None:
         return DEFAULT_PAGE_SIZE
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"Parameter 'limit' must be an integer from 1 to {MAX_PAGE_SIZE}")
     return int(text)
 
@@ -94,13 +106,16 @@ def _etag(book: Book) -> dict[str, str]:
 
 
 def _expected_version(if_match: str | None) -> int | None:
-    """The version an `If-Match` header demands; None when absent or `*`."""
+    """The version an `If-Match` header demands; None when absent or `*`.
+
+    A tag that cannot be a version never matches: 412, and nothing changes.
+    """
     if if_match is None or if_match.strip() == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 18:
+    match = re.fullmatch(r'\s*(?:W/)?"?([0-9]{1,18})"?\s*', if_match)
+    if match is None:
         raise PreconditionFailed("If-Match does not match the current version")
-    return int(tag)
+    return int(match.group(1))
 
 
 def _now() -> str:

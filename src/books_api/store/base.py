@@ -8,6 +8,9 @@ from typing import Any, Protocol
 
 from books_api.core.book import Book
 
+# Lambda answers at most 6 MB (6,291,456 bytes); pages stop adding books before this many.
+MAX_PAGE_BYTES = 5_500_000
+
 
 @dataclass
 class Page:
@@ -39,14 +42,23 @@ class BookStore(Protocol):
     def delete(self, book_id: str, expected_version: int | None = None) -> Book:
         """Remove the book and return it; NotFound / PreconditionFailed as for update."""
 
-    def list_page(self, limit: int, start_after: str | None = None) -> Page:
-        """Up to `limit` books ordered by the store's key order, after `start_after`."""
+    def list_page(
+        self, limit: int, start_after: str | None = None, max_bytes: int = MAX_PAGE_BYTES
+    ) -> Page:
+        """Up to `limit` books in the store's key order, after the book `start_after`.
+
+        `start_after` may name a book that no longer exists; the page starts where it was.
+        The page stops early (with `last_key` set) before the books' size passes `max_bytes`.
+        """
 
     def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
         """Write books in batches; existing ids are skipped unless `overwrite`."""
 
     def scan_all(self) -> Iterator[Book]:
         """Every book, streamed."""
+
+    def default_cursor_key(self) -> bytes:
+        """A secret stable for this store's data, to sign page tokens when none is configured."""
 
     def is_empty(self) -> bool: ...
 

@@ -14,5 +14,7 @@ def open_store(settings: BooksSettings) -> BookStore:
     if settings.store == "dynamodb":
         from books_api.store.dynamodb import DynamoDBBookStore
 
-        return DynamoDBBookStore(settings.table)
+        return DynamoDBBookStore(
+            settings.table, region=settings.region, endpoint_url=settings.endpoint_url
+        )
     raise ValueError(f"Unknown BOOKS_STORE {settings.store!r} (expected sqlite or dynamodb)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -9,16 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from books_api.core import codec
-from books_api.core.book import Book
+from books_api.core.book import Book, check_size
 from books_api.core.errors import Conflict, NotFound, PreconditionFailed
-from books_api.store.base import ImportCounts, Page
+from books_api.core.responses import payload_bytes
+from books_api.store.base import MAX_PAGE_BYTES, ImportCounts, Page
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS books (
     book_id TEXT PRIMARY KEY NOT NULL,
     version INTEGER NOT NULL,
     doc     TEXT NOT NULL
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
 """
 BATCH_SIZE = 5000
 
@@ -33,7 +39,13 @@ class SQLiteBookStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         with self._write() as db:
-            db.execute(SCHEMA)
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT OR IGNORE INTO store_meta (name, value) VALUES ('cursor_key', ?)",
+                (secrets.token_bytes(32),),
+            )
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -76,6 +88,7 @@ class SQLiteBookStore:
         with self._write() as db:
             current = self._current(db, book_id, expected_version)
             stored = {**current, **changes, "version": int(current.get("version", 0)) + 1}
+            check_size(stored)
             db.execute(
                 "UPDATE books SET version = ?, doc = ? WHERE book_id = ?",
                 (stored["version"], codec.dumps(stored), book_id),
@@ -98,26 +111,28 @@ class SQLiteBookStore:
             raise PreconditionFailed(f"Book with ID {book_id} has changed (If-Match failed)")
         return current
 
-    def list_page(self, limit: int, start_after: str | None = None) -> Page:
+    def list_page(
+        self, limit: int, start_after: str | None = None, max_bytes: int = MAX_PAGE_BYTES
+    ) -> Page:
         # Keyset pagination on the primary key: the cost of a page does not grow with depth.
         if start_after is None:
-            rows = (
-                self._db()
-                .execute("SELECT book_id, doc FROM books ORDER BY book_id LIMIT ?", (limit + 1,))
-                .fetchall()
+            rows = self._db().execute(
+                "SELECT doc FROM books ORDER BY book_id LIMIT ?", (limit + 1,)
             )
         else:
-            rows = (
-                self._db()
-                .execute(
-                    "SELECT book_id, doc FROM books WHERE book_id > ? ORDER BY book_id LIMIT ?",
-                    (start_after, limit + 1),
-                )
-                .fetchall()
+            rows = self._db().execute(
+                "SELECT doc FROM books WHERE book_id > ? ORDER BY book_id LIMIT ?",
+                (start_after, limit + 1),
             )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([_load(doc) for _, doc in rows], rows[-1][0] if more else None)
+        books: list[Book] = []
+        size = 0
+        for (doc,) in rows:
+            size += payload_bytes(doc)
+            if len(books) == limit or (books and size > max_bytes):
+                rows.close()
+                return Page(books, books[-1]["book_id"])
+            books.append(_load(doc))
+        return Page(books, None)
 
     def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
         counts = ImportCounts()
@@ -152,6 +167,13 @@ class SQLiteBookStore:
             if page.last_key is None:
                 return
             after = page.last_key
+
+    def default_cursor_key(self) -> bytes:
+        """A random key made once per database file, shared by every process using it."""
+        row = (
+            self._db().execute("SELECT value FROM store_meta WHERE name = 'cursor_key'").fetchone()
+        )
+        return bytes(row[0])
 
     def is_empty(self) -> bool:
         return self._db().execute("SELECT 1 FROM books LIMIT 1").fetchone() is None
