@@ -29,9 +29,13 @@ class LocalGateway:
 
 
 @contextmanager
-def running_test_gateway(throttle: TokenBucket | None = None) -> Iterator[LocalGateway]:
+def running_test_gateway(
+    throttle: TokenBucket | None = None, environment: dict[str, dict[str, str]] | None = None
+) -> Iterator[LocalGateway]:
     log = io.StringIO()
-    gateway = build_gateway(TEST_API, TEST_FUNCTIONS, access_log=AccessLog(log), throttle=throttle)
+    gateway = build_gateway(
+        TEST_API, TEST_FUNCTIONS, environment, access_log=AccessLog(log), throttle=throttle
+    )
     with serve_in_thread(create_app(gateway)) as base:
         yield LocalGateway(base, f"{base}/prod", gateway, log)
 

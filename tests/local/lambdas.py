@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import time
@@ -12,7 +13,28 @@ from aws_lambda_powertools import Logger
 
 # Read once at import, as settings are in a real cold start.
 GREETING = os.environ.get("GREETING", "unset")
-logger = Logger(service="logs")
+
+
+class _AppendToFile(io.StringIO):
+    """A stream that appends each write to a file (opened and closed every time)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def write(self, text: str) -> int:
+        with open(self.path, "a", encoding="utf-8") as file:
+            return file.write(text)
+
+
+_LOGS_FILE = os.environ.get("LOGS_FILE")
+# Powertools configures a logger once per service name in a process; a test gateway that
+# logs to its own file uses its own name.
+logger = Logger(
+    service=f"logs-{abs(hash(_LOGS_FILE))}" if _LOGS_FILE else "logs",
+    stream=_AppendToFile(_LOGS_FILE) if _LOGS_FILE else None,
+)
+_invocations = 0
 
 
 def _json(status: int, payload: Any) -> dict[str, Any]:
@@ -25,6 +47,8 @@ def _json(status: int, payload: Any) -> dict[str, Any]:
 
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answers with the event and the context it was called with."""
+    global _invocations
+    _invocations += 1
     return _json(
         200,
         {
@@ -37,6 +61,7 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "remaining_ms": context.get_remaining_time_in_millis(),
             },
             "greeting": GREETING,
+            "invocations": _invocations,
         },
     )
 

@@ -18,6 +18,23 @@ def register(commands: Any) -> None:
         "--db", type=Path, default=None, help="SQLite file (default: $BOOKS_API_HOME/books.db)"
     )
     parser.add_argument("--stage", default="prod")
+    parser.add_argument(
+        "--api", type=Path, default=None, help="OpenAPI document (default: openapi/books.yaml)"
+    )
+    parser.add_argument(
+        "--functions",
+        type=Path,
+        default=None,
+        help="functions file beside the document (default: openapi/functions.yaml)",
+    )
+    parser.add_argument("--reload", action="store_true", help="restart when code changes")
+    parser.add_argument(
+        "--access-log", type=Path, default=None, help="stage access log file (default: stdout)"
+    )
+    parser.add_argument(
+        "--throttle-rate", type=float, default=10_000.0, help="stage rate limit, requests/s"
+    )
+    parser.add_argument("--throttle-burst", type=int, default=5_000, help="stage burst limit")
     parser.set_defaults(run=run)
 
 
@@ -40,26 +57,33 @@ def _seeded_marker(db_path: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from books_api.cli import CliError
     from books_api.cli.token import make_token
-    from books_api.local.access_log import AccessLog
-    from books_api.local.app import build_gateway, create_app
     from books_api.local.document import default_paths
+    from books_api.local.launch import GatewayConfig, serve
 
     db_path = (args.db or default_db_path()).resolve()
     prepare_sqlite(db_path)
     secret = local_secret()
-    api_path, functions_path = default_paths()
-    gateway = build_gateway(
-        api_path,
-        functions_path,
+    default_api, default_functions = default_paths()
+    api_path = (args.api or default_api).resolve()
+    functions_path = (args.functions or default_functions).resolve()
+    if args.throttle_rate <= 0 or args.throttle_burst < 1:
+        raise CliError("--throttle-rate must be above 0 and --throttle-burst at least 1")
+    for path in (api_path, functions_path):
+        if not path.is_file():
+            raise CliError(f"{path} does not exist")
+    config = GatewayConfig(
+        api=str(api_path),
+        functions=str(functions_path),
         environment={
             "books": {"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": str(db_path)},
             "authorizer": {"JWT_SECRET": secret},
         },
-        access_log=AccessLog(sys.stdout),
         stage=args.stage,
+        access_log=str(args.access_log.resolve()) if args.access_log else None,
+        throttle_rate=args.throttle_rate,
+        throttle_burst=args.throttle_burst,
     )
     base = f"http://{args.host}:{args.port}/{args.stage}"
     example = make_token("local-user", "api_user", 3600, secret)
@@ -70,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        create_app(gateway), host=args.host, port=args.port, log_level="warning", access_log=False
-    )
+    print(f"API docs: http://{args.host}:{args.port}/docs\n", file=sys.stderr, flush=True)
+    reload_dirs = [str(Path.cwd()), str(api_path.parent), str(functions_path.parent)]
+    serve(config, args.host, args.port, reload=args.reload, reload_dirs=sorted(set(reload_dirs)))
     return 0

@@ -19,7 +19,7 @@ from books_api.local.docs import PREFIX as DOCS_PREFIX
 from books_api.local.docs import DocsPages
 from books_api.local.events import IncomingRequest, new_request_id, now_ms
 from books_api.local.gateway import MAX_REQUEST_BODY, Gateway
-from books_api.local.runtime import LambdaFunction
+from books_api.local.runtime import LambdaFunction, add_code_roots
 from books_api.local.throttle import TokenBucket
 
 Scope = MutableMapping[str, Any]
@@ -39,6 +39,7 @@ def build_gateway(
 ) -> Gateway:
     """A gateway for the document; `environment` overrides variables per function name."""
     spec = document.load(api_path, functions_path)
+    add_code_roots(Path.cwd(), functions_path.parent)
     overrides = environment or {}
     functions = {
         key: LambdaFunction(fn, overrides.get(fn.name)) for key, fn in spec.functions.items()

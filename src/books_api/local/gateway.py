@@ -97,7 +97,10 @@ class Gateway:
             authorizer_context = outcome
         if operation.mock is not None:
             mock = operation.mock
-            return gw.GatewayResponse(mock.status, list(mock.headers), mock.body)
+            headers = list(mock.headers)
+            if not any(name.lower() == "content-type" for name, _ in headers):
+                headers.append(("Content-Type", "application/json"))
+            return gw.GatewayResponse(mock.status, headers, mock.body)
         event = proxy_event(
             request,
             operation.resource,

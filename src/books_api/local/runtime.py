@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import logging
 import os
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -25,6 +28,7 @@ from books_api.local.document import FunctionSpec
 
 Handler = Callable[[dict[str, Any], Any], Any]
 _IMPORT_LOCK = threading.Lock()
+logger = logging.getLogger("books_api.local.runtime")
 
 
 class InvocationTimeout(Exception):
@@ -53,6 +57,16 @@ class LambdaFunction:
 
     def handler(self) -> Handler:
         """Import the handler once (the cold start), with the function's environment."""
+        handler = self._handler
+        if handler is not None:
+            return handler
+        try:
+            return self._import_handler()
+        except Exception:
+            logger.exception("%s: cannot import %s", self.spec.name, self.spec.handler)
+            raise
+
+    def _import_handler(self) -> Handler:
         if self._handler is None:
             with _IMPORT_LOCK:
                 if self._handler is None:
@@ -102,11 +116,31 @@ class LambdaFunction:
         token = _LOG_KEYS.set({"function_request_id": context.aws_request_id})
         try:
             return handler(event, context)
+        except Exception as error:
+            # Lambda writes a failed invocation's error to the function's log.
+            logger.error(
+                "[ERROR] %s: %s (function %s, request %s)",
+                type(error).__name__,
+                error,
+                self.spec.name,
+                context.aws_request_id,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
+            )
+            raise
         finally:
             _LOG_KEYS.reset(token)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def add_code_roots(*directories: Path) -> None:
+    """Let handlers be imported from these directories too (after installed packages),
+    as SAM's CodeUri does for a template's functions."""
+    for directory in directories:
+        entry = str(directory.resolve())
+        if entry not in sys.path:
+            sys.path.append(entry)
 
 
 def _fresh_module(module_name: str) -> ModuleType:
