@@ -7,6 +7,7 @@ from `openapi/functions.yaml`; in AWS, the Terraform module sets the same names.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,14 +50,105 @@ class BooksSettings:
 
 @dataclass(frozen=True)
 class AuthSettings:
-    jwt_secret: str | None
-    role_claim: str
-    allowed_roles: frozenset[str]
+    """The authorizer's variables (names listed in openapi/functions.yaml).
+
+    Reading never fails: a value that cannot be used is recorded in `problems`, and the
+    authorizer then logs each problem once and answers every request with 401.
+    """
+
+    jwt_secret: str | None  # JWT_SECRET: local and development only
+    jwt_secret_arn: str | None  # JWT_SECRET_ARN: Secrets Manager secret
+    jwt_secret_parameter: str | None  # JWT_SECRET_PARAMETER: SSM SecureString parameter
+    jwks_url: str | None  # JWKS_URL: public keys by `kid`
+    jwks_min_refresh_s: float  # JWKS_MIN_REFRESH_SECONDS (default 60)
+    algorithms: tuple[str, ...]  # JWT_ALGORITHMS; () means the key source's default
+    allow_weak_secret: bool  # ALLOW_WEAK_SECRET=1 accepts secrets under 32 bytes
+    leeway_s: float  # JWT_LEEWAY_SECONDS (default 30)
+    issuers: tuple[str, ...]  # JWT_ISSUER, comma-separated; () means not checked
+    audiences: tuple[str, ...]  # JWT_AUDIENCE, comma-separated; () means not checked
+    required_claims: tuple[tuple[str, str | None], ...]  # REQUIRED_CLAIMS: name=value,...
+    role_claim: str  # ROLE_CLAIM (default Role): a claim name or a dotted path
+    role_permissions: dict[str, tuple[str, ...]]  # ROLE_PERMISSIONS: role -> route entries
+    service_name: str  # POWERTOOLS_SERVICE_NAME
+    log_level: str  # POWERTOOLS_LOG_LEVEL
+    problems: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> AuthSettings:
+        problems: list[str] = []
+
+        def text(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        def number(name: str, default: float) -> float:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                value = -1.0
+            if not 0 <= value <= 86_400:
+                problems.append(f"{name} must be a number of seconds from 0 to 86400")
+                return default
+            return value
+
         return cls(
             jwt_secret=env.get("JWT_SECRET") or None,
-            role_claim="Role",
-            allowed_roles=frozenset({"api_user"}),
+            jwt_secret_arn=text("JWT_SECRET_ARN"),
+            jwt_secret_parameter=text("JWT_SECRET_PARAMETER"),
+            jwks_url=text("JWKS_URL"),
+            jwks_min_refresh_s=number("JWKS_MIN_REFRESH_SECONDS", 60.0),
+            algorithms=_comma_list(env.get("JWT_ALGORITHMS", "")),
+            allow_weak_secret=env.get("ALLOW_WEAK_SECRET", "").strip().lower()
+            in {"1", "true", "yes"},
+            leeway_s=number("JWT_LEEWAY_SECONDS", 30.0),
+            issuers=_comma_list(env.get("JWT_ISSUER", "")),
+            audiences=_comma_list(env.get("JWT_AUDIENCE", "")),
+            required_claims=_required_claims(env.get("REQUIRED_CLAIMS", ""), problems),
+            role_claim=text("ROLE_CLAIM") or "Role",
+            role_permissions=_role_permissions(env.get("ROLE_PERMISSIONS", ""), problems),
+            service_name=text("POWERTOOLS_SERVICE_NAME") or "authorizer",
+            log_level=(text("POWERTOOLS_LOG_LEVEL") or "INFO").upper(),
+            problems=tuple(problems),
         )
+
+
+DEFAULT_ROLE_PERMISSIONS = {"api_user": ("*",)}
+
+
+def _comma_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _required_claims(raw: str, problems: list[str]) -> tuple[tuple[str, str | None], ...]:
+    """`Name=Chinmay,tenant=acme` (a bare `name` only requires the claim to be present)."""
+    pairs: list[tuple[str, str | None]] = []
+    for item in _comma_list(raw):
+        name, equals, value = item.partition("=")
+        if not name.strip():
+            problems.append(f"REQUIRED_CLAIMS entry {item!r} has no claim name")
+            continue
+        pairs.append((name.strip(), value.strip() if equals else None))
+    return tuple(pairs)
+
+
+def _role_permissions(raw: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """JSON `{"role": ["GET /books", ...]}`; the route entries are checked by the authorizer."""
+    if not raw.strip():
+        return dict(DEFAULT_ROLE_PERMISSIONS)
+    try:
+        table = json.loads(raw)
+    except ValueError:
+        problems.append("ROLE_PERMISSIONS is not valid JSON")
+        return {}
+    if not isinstance(table, dict):
+        problems.append("ROLE_PERMISSIONS must be a JSON object of role -> list of routes")
+        return {}
+    permissions: dict[str, tuple[str, ...]] = {}
+    for role, routes in table.items():
+        if not role or not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
+            problems.append(f"ROLE_PERMISSIONS[{role!r}] must be a list of route strings")
+            continue
+        permissions[role] = tuple(routes)
+    return permissions

@@ -12,7 +12,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class MethodArn:
-    """`arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{METHOD}/{resource path}`."""
+    """`arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/{METHOD}/{path}`."""
 
     region: str
     account: str
@@ -20,19 +20,31 @@ class MethodArn:
     stage: str
     method: str
     path: str
+    partition: str = "aws"
 
     @classmethod
     def parse(cls, arn: str) -> MethodArn:
         parts = arn.split(":", 5)
-        if len(parts) != 6 or parts[:3] != ["arn", "aws", "execute-api"]:
+        if len(parts) != 6 or parts[0] != "arn" or parts[2] != "execute-api":
+            raise ValueError("not an execute-api method ARN")
+        if not parts[1].startswith("aws") or not parts[3] or not parts[4]:
             raise ValueError("not an execute-api method ARN")
         api_id, stage, method, *path = parts[5].split("/")
-        return cls(parts[3], parts[4], api_id, stage, method, "/".join(path))
+        if not api_id or not stage or not method:
+            raise ValueError("not an execute-api method ARN")
+        return cls(parts[3], parts[4], api_id, stage, method, "/".join(path), parts[1])
+
+    @property
+    def stage_arn(self) -> str:
+        """`arn:...:{api_id}/{stage}`, the prefix of every route of the stage."""
+        return (
+            f"arn:{self.partition}:execute-api:{self.region}:{self.account}:"
+            f"{self.api_id}/{self.stage}"
+        )
 
     def with_route(self, method: str, path: str) -> str:
         """The ARN of another route (`*` for every method or path) in the same stage."""
-        prefix = f"arn:aws:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}"
-        return f"{prefix}/{method}/{path.lstrip('/')}"
+        return f"{self.stage_arn}/{method}/{path.lstrip('/')}"
 
     def __str__(self) -> str:
         return self.with_route(self.method, self.path)

@@ -1,0 +1,135 @@
+"""The TOKEN authorizer's decision: verify the JWT, map its roles to routes, build the policy.
+
+API Gateway answers 401 when the function fails with the message `Unauthorized`, 403 for a
+policy that denies, and 500 for anything else; so every failure here ends as Unauthorized.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from books_api.auth import claims as claim_rules
+from books_api.auth import tokens
+from books_api.auth.keys import ConfigurationError, KeySource
+from books_api.auth.permissions import EVERY_ROUTE, Permissions
+from books_api.auth.policy import MethodArn, build_policy
+from books_api.auth.sources import key_source
+from books_api.auth.tokens import TokenRejected
+from books_api.settings import AuthSettings
+
+
+class Unauthorized(Exception):
+    """The one error the authorizer raises; API Gateway maps its message to a 401."""
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+class Authorizer:
+    """Built once per container from the settings; `handle` is the Lambda handler's body."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        logger: Logger | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.logger = logger or Logger(service=settings.service_name, level=settings.log_level)
+        self.role_claim = settings.role_claim
+        self.rules = claim_rules.ClaimRules(
+            settings.leeway_s, settings.issuers, settings.audiences, settings.required_claims
+        )
+        self.clock = clock
+        self.problem: str | None = None
+        self.keys: KeySource | None = None
+        self.algorithms: frozenset[str] = frozenset()
+        self.permissions = Permissions({})
+        try:
+            if settings.problems:
+                raise ConfigurationError("; ".join(settings.problems))
+            self.keys, self.algorithms = key_source(settings, self._key_source_failed)
+            self.permissions = Permissions(settings.role_permissions)
+        except ConfigurationError as error:
+            self.problem = str(error)
+            self.logger.error(
+                "Authorizer configuration refused: every request answers 401",
+                extra={"reason": self.problem},
+            )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], logger: Logger | None = None) -> Authorizer:
+        return cls(AuthSettings.from_env(env), logger)
+
+    def handle(self, event: Any, context: Any = None) -> dict[str, Any]:
+        """The policy for a TOKEN event; raise Unauthorized for anything else."""
+        request_id = getattr(context, "aws_request_id", None)
+        try:
+            response = self.decide(event)
+        except TokenRejected as rejected:
+            self._log("unauthorized", rejected.reason, request_id)
+        except Exception as error:  # nothing but Unauthorized may escape
+            self.logger.error(
+                "Authorizer decision",
+                extra={
+                    "decision": "unauthorized",
+                    "reason": f"internal error {type(error).__name__}",
+                    "function_request_id": request_id,
+                },
+            )
+        else:
+            effect = response["policyDocument"]["Statement"][0]["Effect"]
+            decision, reason = (
+                ("allow", "role permits routes")
+                if effect == "Allow"
+                else ("deny", "no route permitted for the role")
+            )
+            self._log(decision, reason, request_id, response["principalId"])
+            return response
+        raise Unauthorized()
+
+    def decide(self, event: Any) -> dict[str, Any]:
+        """The policy for a TOKEN event; raise TokenRejected when the token is not trusted."""
+        if self.keys is None:
+            raise TokenRejected("authorizer misconfigured")
+        if not isinstance(event, dict):
+            raise TokenRejected("malformed event")
+        header = event.get("authorizationToken")
+        if not isinstance(header, str) or not header:
+            raise TokenRejected("missing token")
+        try:
+            method_arn = MethodArn.parse(str(event.get("methodArn", "")))
+        except ValueError:
+            raise TokenRejected("malformed methodArn") from None
+        token = tokens.parse(tokens.strip_bearer(header), self.algorithms)
+        tokens.verify_signature(token, self.keys.key_for(token))
+        subject = claim_rules.check(token.claims, self.rules, self.clock())
+        roles = claim_rules.roles(token.claims, self.role_claim)
+        routes = self.permissions.routes_for(roles)
+        context = {
+            "sub": subject,
+            "role": ",".join(roles),
+            "scopes": claim_rules.scopes(token.claims),
+        }
+        stage = method_arn.stage_arn
+        if routes:
+            return build_policy(subject, "Allow", [f"{stage}/{r}" for r in routes], context)
+        return build_policy(subject, "Deny", [f"{stage}/{EVERY_ROUTE}"], context)
+
+    def _log(
+        self, decision: str, reason: str, request_id: str | None, sub: str | None = None
+    ) -> None:
+        extra: dict[str, Any] = {
+            "decision": decision,
+            "reason": reason,
+            "function_request_id": request_id,
+        }
+        if sub is not None:
+            extra["sub"] = sub
+        self.logger.info("Authorizer decision", extra=extra)
+
+    def _key_source_failed(self, reason: str) -> None:
+        self.logger.warning("Key source failure", extra={"reason": reason})

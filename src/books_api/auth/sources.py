@@ -1,0 +1,73 @@
+"""Choose the key source and the algorithm allow-list from the settings (at cold start)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from books_api.auth.jwks import JwksKeys
+from books_api.auth.keys import ConfigurationError, FetchedSecret, KeySource, StaticSecret
+from books_api.auth.tokens import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS
+from books_api.settings import AuthSettings
+
+DEFAULT_SECRET_ALGORITHMS = ("HS256",)
+DEFAULT_JWKS_ALGORITHMS = ("RS256", "ES256")
+
+
+def key_source(
+    settings: AuthSettings, on_failure: Callable[[str], None]
+) -> tuple[KeySource, frozenset[str]]:
+    """The one configured key source and the algorithms it may verify."""
+    configured = [
+        name
+        for name, value in (
+            ("JWT_SECRET", settings.jwt_secret),
+            ("JWT_SECRET_ARN", settings.jwt_secret_arn),
+            ("JWT_SECRET_PARAMETER", settings.jwt_secret_parameter),
+            ("JWKS_URL", settings.jwks_url),
+        )
+        if value
+    ]
+    if not configured:
+        raise ConfigurationError(
+            "no key source: set one of JWT_SECRET_ARN, JWT_SECRET_PARAMETER, JWKS_URL, JWT_SECRET"
+        )
+    if len(configured) > 1:
+        raise ConfigurationError(f"set only one key source, not {' and '.join(configured)}")
+    if settings.jwks_url:
+        algorithms = allowed_algorithms(settings.algorithms, symmetric=False)
+        if not settings.jwks_url.startswith(("https://", "http://")):
+            raise ConfigurationError("JWKS_URL must be an https:// (or http://) URL")
+        return JwksKeys(settings.jwks_url, settings.jwks_min_refresh_s, on_failure), algorithms
+    algorithms = allowed_algorithms(settings.algorithms, symmetric=True)
+    if settings.jwt_secret:
+        return StaticSecret(settings.jwt_secret, settings.allow_weak_secret), algorithms
+    from books_api.auth import aws_secrets
+
+    if settings.jwt_secret_arn:
+        arn = settings.jwt_secret_arn
+        source = FetchedSecret(
+            lambda: aws_secrets.fetch_secret(arn), settings.allow_weak_secret, on_failure
+        )
+    else:
+        name = str(settings.jwt_secret_parameter)
+        source = FetchedSecret(
+            lambda: aws_secrets.fetch_parameter(name), settings.allow_weak_secret, on_failure
+        )
+    return source, algorithms
+
+
+def allowed_algorithms(names: tuple[str, ...], symmetric: bool) -> frozenset[str]:
+    """JWT_ALGORITHMS checked against the key source: no `none`, no algorithm confusion."""
+    family = HMAC_ALGORITHMS if symmetric else ASYMMETRIC_ALGORITHMS
+    chosen = names or (DEFAULT_SECRET_ALGORITHMS if symmetric else DEFAULT_JWKS_ALGORITHMS)
+    normalized = [name.upper() for name in chosen]
+    if "NONE" in normalized:
+        raise ConfigurationError('JWT_ALGORITHMS: "none" is never accepted')
+    wrong = [name for name in normalized if name not in family]
+    if wrong:
+        kind = "a shared secret" if symmetric else "JWKS public keys"
+        raise ConfigurationError(
+            f"JWT_ALGORITHMS: {', '.join(wrong)} cannot be verified with {kind} "
+            f"(use {', '.join(sorted(family))})"
+        )
+    return frozenset(normalized)
