@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -107,6 +108,35 @@ def check_new_book(body: Any) -> Book:
         book[check_attribute_name(name, field=None)] = check_attribute(name, value)
     check_size(book)
     return book
+
+
+def check_stored_book(record: Any) -> Book:
+    """Validate a book as stored or exported: managed fields are allowed and type-checked."""
+    if not isinstance(record, dict):
+        raise ValidationFailed("A book must be a JSON object")
+    managed = {name: record[name] for name in RESERVED_ATTRIBUTES - {"book_id"} if name in record}
+    book = check_new_book({name: value for name, value in record.items() if name not in managed})
+    version = managed.get("version")
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, Decimal | int):
+            raise ValidationFailed("Field 'version' must be a positive integer")
+        if version != int(version) or not 1 <= version < 2**63:
+            raise ValidationFailed("Field 'version' must be a positive integer")
+        book["version"] = int(version)
+    for name in AUDIT_FIELDS & managed.keys():
+        book[name] = check_text(managed[name], name)
+    return {name: book[name] for name in record if name in book}  # the record's order
+
+
+def with_audit_defaults(book: Book, actor: str, now: str) -> Book:
+    """`book` with every missing audit field filled in (as if `actor` wrote it `now`)."""
+    defaults = {"created_at": now, "updated_at": now, "created_by": actor, "updated_by": actor}
+    return {**book, **{name: value for name, value in defaults.items() if name not in book}}
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with milliseconds (`2024-05-01T12:00:00.000Z`)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def check_size(book: Book) -> None:

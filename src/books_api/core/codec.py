@@ -51,6 +51,13 @@ def canonical_number(value: Decimal) -> Decimal:
     return value
 
 
+def decoder() -> json.JSONDecoder:
+    """A decoder whose numbers become canonical `Decimal`s (for `raw_decode` over streams)."""
+    return json.JSONDecoder(
+        parse_float=_to_number, parse_int=_to_number, parse_constant=_reject_constant
+    )
+
+
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; numbers become canonical `Decimal`s; raise ValidationFailed if bad."""
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from books_api.core import cursor
@@ -13,6 +12,7 @@ from books_api.core.book import (
     check_attribute_name,
     check_book_id,
     check_new_book,
+    utc_now,
 )
 from books_api.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from books_api.core.responses import envelope
@@ -53,7 +53,7 @@ class BookService:
 
     def create_book(self, body: Any, actor: str) -> dict[str, Any]:
         book = check_new_book(body)
-        now = _now()
+        now = utc_now()
         book.update(created_at=now, updated_at=now, created_by=actor, updated_by=actor)
         stored = self.store.create(book)
         return envelope(
@@ -65,7 +65,7 @@ class BookService:
         book_id = check_book_id(body["book_id"])
         name = check_attribute_name(body["update_key"])
         value = check_attribute(name, body["update_value"])
-        changes = {name: value, "updated_at": _now(), "updated_by": actor}
+        changes = {name: value, "updated_at": utc_now(), "updated_by": actor}
         stored = self.store.update(book_id, changes, _expected_version(if_match))
         updated = {key: stored[key] for key in (*changes, "version")}
         return envelope(
@@ -116,7 +116,3 @@ def _expected_version(if_match: str | None) -> int | None:
     if match is None:
         raise PreconditionFailed("If-Match does not match the current version")
     return int(match.group(1))
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -202,4 +202,6 @@ class _Transaction:
 
 def _load(doc: str) -> Book:
     book: Book = codec.loads(doc)
+    if "version" in book:
+        book["version"] = int(book["version"])  # not Decimal("1E+1") in an ETag
     return book
