@@ -8,7 +8,16 @@ HOST   ?= 127.0.0.1
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test check format bench clean
+# checkov ships its own hcl2 package, which clashes with python-hcl2: it gets a venv of its own.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Lambda zips: architecture and Python of the runtime (infra/terraform variables of the same names).
+ARCH          ?= arm64
+LAMBDA_PYTHON ?= 3.12
+# Terraform takes providers only from the offline mirror named in this file.
+export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform.rc
+
+.PHONY: run test check format bench clean package
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,19 +35,42 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(RUN_STAMP)
 	$(BIN)/books-api serve --host $(HOST) --port $(PORT)
 
-## test: install what is needed and run every test
-test: $(DEV_STAMP)
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov==3.3.30'
+	touch $@
+
+## test: install what is needed and run every test (terraform and checkov checks included)
+test: $(DEV_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/pytest
+
+# Debian's chromium (the /docs browser test) and wrk (bench/gateway.py). apt-get runs only when
+# one is missing; a machine that cannot install them fails here rather than skipping tests.
+SYSTEM_TOOLS := chromium wrk
+.PHONY: system-tools
+system-tools:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (apt-get)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; } \
+	    || { echo "make: could not install$$missing, which the tests and benchmarks need" >&2; exit 1; }; \
+	fi
+test bench: system-tools
 
 ## check: formatting, lint and types
 check: $(DEV_STAMP)
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
 format: $(DEV_STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench tools
+	$(BIN)/ruff check --fix src tests bench tools
+
+## package: build dist/books.zip and dist/authorizer.zip for Lambda (ARCH=arm64|x86_64, LAMBDA_PYTHON=3.12|3.13)
+package: $(RUN_STAMP)
+	$(BIN)/python -m tools.package --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 ## bench: run the benchmarks and write bench/RESULTS.md
 bench: $(DEV_STAMP)
@@ -47,4 +79,4 @@ bench: $(DEV_STAMP)
 	done
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) dist build .cache .pytest_cache .mypy_cache .ruff_cache

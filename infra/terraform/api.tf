@@ -7,7 +7,7 @@ locals {
   })))
 
   # The article's access log fields, one JSON object per request.
-  access_log_format = jsonencode({
+  access_log_fields = {
     requestId         = "$context.requestId"
     ip                = "$context.identity.sourceIp"
     requestTime       = "$context.requestTime"
@@ -19,7 +19,8 @@ locals {
     principalId       = "$context.authorizer.principalId"
     integrationStatus = "$context.integration.status"
     errorMessage      = "$context.error.message"
-  })
+  }
+  access_log_format = jsonencode(local.access_log_fields)
 }
 
 resource "aws_api_gateway_rest_api" "this" {
