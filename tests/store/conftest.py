@@ -9,33 +9,26 @@ from pathlib import Path
 
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from books_api.store.base import BookStore
 from books_api.store.dynamodb import DynamoDBBookStore
 from books_api.store.sqlite import SQLiteBookStore
-from tests.support.server import free_port
+from tests.support.dynamodb import FAKE_CREDENTIALS, REGION, moto_server, served_table
 
-REGION = "us-east-1"
 BACKENDS = ["sqlite", "dynamodb-in-process", "dynamodb-server"]
 
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """`moto_server` on a free loopback port, for the whole session."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
@@ -59,8 +52,7 @@ def store(
             yield in_process
     else:
         endpoint = request.getfixturevalue("moto_endpoint")
-        served = DynamoDBBookStore(table_name, region=REGION, endpoint_url=endpoint)
-        served.create_table()
+        served = served_table(endpoint, table_name)
         yield served
         served.client.delete_table(TableName=table_name)
         served.close()

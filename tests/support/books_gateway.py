@@ -32,8 +32,11 @@ class RunningGateway:
 
 @contextmanager
 def books_gateway(
-    data_dir: Path, extra_authorizer_env: dict[str, str] | None = None
+    data_dir: Path,
+    extra_authorizer_env: dict[str, str] | None = None,
+    books_env: dict[str, str] | None = None,
 ) -> Iterator[RunningGateway]:
+    """`books_env` replaces the books function's store variables (default: SQLite file)."""
     db_path = data_dir / "books.db"
     prepare_sqlite(db_path)
     secret = secrets.token_urlsafe(48)
@@ -43,7 +46,7 @@ def books_gateway(
         api,
         functions,
         environment={
-            "books": {"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": str(db_path)},
+            "books": books_env or {"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": str(db_path)},
             "authorizer": {"JWT_SECRET": secret, **(extra_authorizer_env or {})},
         },
         access_log=AccessLog(log),

@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from books_api.cli.home import default_db_path
+from books_api.core.book import Book
 from books_api.store.base import BookStore
 from books_api.store.exporter import FORMATS, export_books
 from books_api.store.importer import ImportReport, import_file
@@ -66,7 +68,29 @@ def books_environment(args: argparse.Namespace) -> dict[str, str]:
     return environment
 
 
-def open_cli_store(args: argparse.Namespace) -> BookStore:
+def prepare_store(args: argparse.Namespace) -> str:
+    """Get the chosen store ready for `serve`; return where its data lives (for the banner).
+
+    A new SQLite file or a table made by --create-table starts with the article's books.
+    """
+    if args.store == "sqlite":
+        from books_api.cli.serve import prepare_sqlite
+
+        db_path = (args.db or default_db_path()).resolve()
+        prepare_sqlite(db_path)
+        return str(db_path)
+    from books_api.store.seed import seed_books
+
+    store = open_cli_store(args, seed=seed_books)
+    store.close()
+    return f"DynamoDB table {args.table}" + (
+        f" at {args.endpoint_url}" if args.endpoint_url else ""
+    )
+
+
+def open_cli_store(
+    args: argparse.Namespace, seed: Callable[[], list[Book]] | None = None
+) -> BookStore:
     from books_api.cli import CliError
 
     if args.store == "sqlite":
@@ -85,6 +109,8 @@ def open_cli_store(args: argparse.Namespace) -> BookStore:
     store = DynamoDBBookStore(args.table, region=region, endpoint_url=args.endpoint_url)
     if args.create_table and store.create_table():
         print(f"Created DynamoDB table {args.table}", file=sys.stderr)
+        if seed is not None:
+            store.write_many(seed())
     return store
 
 

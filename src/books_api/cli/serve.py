@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from books_api.cli.home import default_db_path, local_secret
+from books_api.cli.data import add_store_options, books_environment, prepare_store
+from books_api.cli.home import local_secret
 
 
 def register(commands: Any) -> None:
@@ -35,6 +36,7 @@ def register(commands: Any) -> None:
         "--throttle-rate", type=float, default=10_000.0, help="stage rate limit, requests/s"
     )
     parser.add_argument("--throttle-burst", type=int, default=5_000, help="stage burst limit")
+    add_store_options(parser, with_db=False)
     parser.set_defaults(run=run)
 
 
@@ -62,8 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from books_api.local.document import default_paths
     from books_api.local.launch import GatewayConfig, serve
 
-    db_path = (args.db or default_db_path()).resolve()
-    prepare_sqlite(db_path)
+    data_location = prepare_store(args)
     secret = local_secret()
     default_api, default_functions = default_paths()
     api_path = (args.api or default_api).resolve()
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         api=str(api_path),
         functions=str(functions_path),
         environment={
-            "books": {"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": str(db_path)},
+            "books": books_environment(args),
             "authorizer": {"JWT_SECRET": secret},
         },
         stage=args.stage,
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}/{args.stage}"
     example = make_token("local-user", "api_user", 3600, secret)
     print(
-        f"Books API on {base}  (data: {db_path})\n"
+        f"Books API on {base}  (data: {data_location})\n"
         f"A token valid for one hour:\n  {example}\n"
         f"Try:\n  curl -H 'authorizationToken: Bearer {example}' {base}/books\n",
         file=sys.stderr,

@@ -29,6 +29,14 @@ def service() -> BookService:
     return _service
 
 
+# Lambda runs module code once per container, with its environment: open the store (and
+# its AWS client) here, not on the first request. A failure is retried on that request.
+try:
+    service()
+except Exception:
+    logger.exception("The store could not be opened at cold start")
+
+
 def _list_books(books: BookService, event: dict[str, Any]) -> dict[str, Any]:
     query = event.get("queryStringParameters") or {}
     return books.list_books(query.get("limit"), query.get("next_token"))
