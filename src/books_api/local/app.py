@@ -7,7 +7,7 @@ event-loop coroutine and one hop to the function's thread.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -50,8 +50,9 @@ def build_gateway(
 class GatewayApp:
     """ASGI: `/{stage}/...` goes to the gateway, `/docs` to Swagger UI."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, extra_routes: Mapping[str, bytes] | None = None) -> None:
         self.gateway = gateway
+        self.extra_routes = dict(extra_routes or {})  # path -> JSON body, e.g. a JWKS
         self.prefix = f"/{gateway.stage}"
         self.docs = DocsPages(gateway.spec.raw, gateway.stage, gateway.spec.title)
 
@@ -64,6 +65,10 @@ class GatewayApp:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         if raw_path == DOCS_PREFIX or raw_path.startswith(DOCS_PREFIX + "/"):
             await self._docs(scope, send)
+            return
+        if raw_path in self.extra_routes and scope["method"] in ("GET", "HEAD"):
+            json_type = [("Content-Type", "application/json")]
+            await _send(send, 200, json_type, self.extra_routes[raw_path])
             return
         body, too_large = await _read_body(receive)
         if raw_path != self.prefix and not raw_path.startswith(self.prefix + "/"):
@@ -103,8 +108,9 @@ class GatewayApp:
         await _send(send, status, [("Content-Type", content_type)], body)
 
 
-def create_app(gateway: Gateway) -> GatewayApp:
-    return GatewayApp(gateway)
+def create_app(gateway: Gateway, extra_routes: Mapping[str, bytes] | None = None) -> GatewayApp:
+    """`extra_routes` maps paths outside the stage to JSON documents served as they are."""
+    return GatewayApp(gateway, extra_routes)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

@@ -26,6 +26,7 @@ class GatewayConfig:
     access_log: str | None = None  # a file; None writes the access log to stdout
     throttle_rate: float = DEFAULT_RATE
     throttle_burst: int = DEFAULT_BURST
+    extra_files: dict[str, str] = field(default_factory=dict)  # URL path -> JSON file served
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -47,7 +48,8 @@ def build_app(config: GatewayConfig) -> GatewayApp:
         stage=config.stage,
         throttle=TokenBucket(config.throttle_rate, config.throttle_burst),
     )
-    return create_app(gateway)
+    extra_routes = {path: Path(file).read_bytes() for path, file in config.extra_files.items()}
+    return create_app(gateway, extra_routes)
 
 
 def app_from_environment() -> GatewayApp:

@@ -1,0 +1,187 @@
+"""The local gateway's full chain against a bare uvicorn app, side by side, with wrk.
+
+Full chain: gateway -> cached authorizer decision -> books function -> SQLite `GET /book`.
+Baseline: a bare ASGI app on the same uvicorn settings that returns the same JSON bytes.
+wrk (Debian's): 2 threads, 32 connections, 10 s. Then the gateway's RSS over 200,000 more
+requests. Writes the "gateway" section of bench/RESULTS.md.
+
+    python bench/gateway.py            # or: make bench
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.results import write_section  # noqa: E402
+
+THREADS, CONNECTIONS, SECONDS = 2, 32, 10
+MEMORY_REQUESTS = 200_000
+PATH = "/prod/book?book_id=1"
+
+
+@dataclass
+class WrkRun:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, headers: dict[str, str]) -> bytes:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            response = httpx.get(url, headers=headers, timeout=5)
+            if response.status_code == 200:
+                return response.content
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.2)
+
+
+def wrk(url: str, token: str, seconds: int = SECONDS) -> WrkRun:
+    command = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"authorizationToken: Bearer {token}",
+        url,
+    ]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    found = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if found:
+        errors += sum(int(n) for n in found.groups())
+    return WrkRun(requests, rps, _percentile(out, "50%"), _percentile(out, "99%"), errors)
+
+
+def _percentile(out: str, label: str) -> float:
+    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def serve_bare(port: int, body_file: str) -> None:
+    """The baseline: a bare ASGI app on uvicorn answering the same bytes."""
+    import uvicorn
+
+    body = Path(body_file).read_bytes()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: run `make system-tools`", file=sys.stderr)
+        return 1
+    from books_api.cli.token import make_token
+
+    work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    secret = secrets.token_urlsafe(48)
+    token = make_token("bench", "api_user", 3600, secret)
+    headers = {"authorizationToken": f"Bearer {token}"}
+    env = {**os.environ, "JWT_SECRET": secret, "BOOKS_API_HOME": str(work)}
+    logs = open(work / "gateway.out", "wb")
+    gateway_port, bare_port = free_port(), free_port()
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "books_api.cli", "serve", "--port", str(gateway_port),
+         "--db", str(work / "books.db"), "--access-log", str(work / "access.log")],
+        env=env, stdout=logs, stderr=logs,
+    )  # fmt: skip
+    bare = None
+    try:
+        gateway_url = f"http://127.0.0.1:{gateway_port}{PATH}"
+        body = wait_until_up(gateway_url, headers)
+        (work / "body.json").write_bytes(body)
+        bare = subprocess.Popen(
+            [sys.executable, __file__, "--serve-bare", str(bare_port), str(work / "body.json")],
+            stdout=logs, stderr=logs,
+        )  # fmt: skip
+        bare_url = f"http://127.0.0.1:{bare_port}{PATH}"
+        assert wait_until_up(bare_url, headers) == body
+        wrk(bare_url, token, 2)  # warm-up
+        wrk(gateway_url, token, 2)
+        baseline = wrk(bare_url, token)
+        full = wrk(gateway_url, token)
+        rss_before = rss_kib(gateway.pid)
+        served = 0
+        while served < MEMORY_REQUESTS:
+            served += wrk(gateway_url, token).requests
+        rss_after = rss_kib(gateway.pid)
+    finally:
+        for process in (gateway, bare):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+        logs.close()
+    growth = (rss_after - rss_before) / rss_before * 100
+    ratio = full.rps / baseline.rps * 100
+    table = (
+        "## gateway\n\n"
+        f"`GET {PATH}` with a cached authorizer decision, wrk {THREADS} threads, "
+        f"{CONNECTIONS} connections, {SECONDS} s, both on uvicorn (one process each).\n\n"
+        "| server | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n"
+        f"| bare uvicorn app, same JSON | {baseline.rps:,.0f} | {baseline.p50_ms:.2f} | "
+        f"{baseline.p99_ms:.2f} | {baseline.errors} |\n"
+        f"| local gateway, full chain | {full.rps:,.0f} | {full.p50_ms:.2f} | "
+        f"{full.p99_ms:.2f} | {full.errors} |\n\n"
+        f"- gateway / bare: **{ratio:.0f} %** (target >= 50 %)\n"
+        f"- gateway p99: **{full.p99_ms:.2f} ms** (target <= 5 ms)\n"
+        f"- gateway RSS over {served:,} more requests: {rss_before / 1024:.1f} MiB -> "
+        f"{rss_after / 1024:.1f} MiB, **{growth:+.1f} %** (target < 5 %)\n"
+    )
+    write_section("gateway", table)
+    print(table)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
+        serve_bare(int(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit(main())
