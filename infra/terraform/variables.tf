@@ -305,3 +305,9 @@ variable "deletion_protection_enabled" {
   type        = bool
   default     = true
 }
+
+variable "seed_sample_books" {
+  description = "Write the article's five sample books (src/books_api/data/books.json) into the new table, as the local gateway starts with them."
+  type        = bool
+  default     = false
+}

@@ -182,6 +182,43 @@ run "least_privilege" {
   }
 }
 
+run "kms_key_lets_cloudwatch_logs_use_it_only_for_this_modules_groups" {
+  command = apply
+
+  assert {
+    condition     = aws_kms_key.this.enable_key_rotation
+    error_message = "The key must rotate."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Principal.Service if s.Sid == "CloudWatchLogsEncryptsThisModulesLogGroups"]) == "logs.eu-west-1.amazonaws.com"
+    error_message = "CloudWatch Logs of this region must be the key's only service principal."
+  }
+
+  assert {
+    condition     = alltrue([for arn in one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] if s.Sid == "CloudWatchLogsEncryptsThisModulesLogGroups"]) : startswith(arn, "arn:aws:logs:eu-west-1:123456789012:log-group:")])
+    error_message = "CloudWatch Logs may use the key only for log groups of this account and region."
+  }
+
+  assert {
+    condition     = alltrue([for group in concat(values(aws_cloudwatch_log_group.function), [aws_cloudwatch_log_group.access, aws_cloudwatch_log_group.execution]) : group.kms_key_id == aws_kms_key.this.arn])
+    error_message = "Every log group must be encrypted with the module's key."
+  }
+}
+
+run "account_cloudwatch_role_only_when_asked" {
+  command = plan
+
+  variables {
+    create_api_gateway_account_role = true
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_account.this) == 1 && length(aws_iam_role.api_gateway_cloudwatch) == 1
+    error_message = "create_api_gateway_account_role must register a CloudWatch role for API Gateway."
+  }
+}
+
 run "table_settings" {
   command = apply
 
@@ -208,6 +245,28 @@ run "table_settings" {
   assert {
     condition     = aws_dynamodb_table.this.deletion_protection_enabled
     error_message = "Deletion protection must be on by default."
+  }
+}
+
+run "sample_books_are_written_only_when_asked" {
+  command = plan
+
+  variables {
+    seed_sample_books = true
+  }
+
+  assert {
+    condition     = length(aws_dynamodb_table_item.sample) == 5 && alltrue([for item in aws_dynamodb_table_item.sample : can(jsondecode(item.item).book_id.S) && item.hash_key == "book_id"])
+    error_message = "seed_sample_books must write the five books of books.json, keyed by book_id."
+  }
+}
+
+run "no_sample_books_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_dynamodb_table_item.sample) == 0
+    error_message = "A production table must start empty unless seed_sample_books is set."
   }
 }
 

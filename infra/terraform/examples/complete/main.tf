@@ -19,6 +19,7 @@ module "books_api" {
   jwt_secret_version = var.jwt_secret_version
 
   deletion_protection_enabled = var.deletion_protection_enabled
+  seed_sample_books           = true
 
   # API Gateway needs a CloudWatch role in the account settings to write the stage's logs.
   # Set false if another stack of this account and region already manages it.
