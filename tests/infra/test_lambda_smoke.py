@@ -59,11 +59,15 @@ def native_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def boto3_only_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new virtual environment with boto3 (what the Lambda runtime provides) and nothing else."""
     home = tmp_path_factory.mktemp("boto3-only-venv")
-    venv.create(home, with_pip=True)
+    venv.create(home, with_pip=False)
     python = home / "bin" / "python"
-    install = [str(python), "-m", "pip", "install", "-q", f"boto3=={version('boto3')}"]
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check"]
+    install = [*pip, "install", "-q", f"boto3=={version('boto3')}"]
     result = subprocess.run(install, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
+    for absent in ("jwt", "aws_lambda_powertools", "books_api"):
+        probe = subprocess.run([str(python), "-c", f"import {absent}"], capture_output=True)
+        assert probe.returncode != 0, f"the boto3-only venv must not hold {absent}"
     return python
 
 
