@@ -115,6 +115,22 @@ class AuthSettings:
 
 
 DEFAULT_ROLE_PERMISSIONS = {"api_user": ("*",)}
+AUTH_VARIABLES = (
+    "JWT_SECRET",
+    "JWT_SECRET_ARN",
+    "JWT_SECRET_PARAMETER",
+    "JWKS_URL",
+    "JWKS_MIN_REFRESH_SECONDS",
+    "JWT_ALGORITHMS",
+    "ALLOW_WEAK_SECRET",
+    "JWT_LEEWAY_SECONDS",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "REQUIRED_CLAIMS",
+    "ROLE_CLAIM",
+    "ROLE_PERMISSIONS",
+)
+KEY_SOURCE_VARIABLES = AUTH_VARIABLES[:4]
 
 
 def _comma_list(raw: str) -> tuple[str, ...]:

@@ -21,6 +21,8 @@ from books_api.auth.sources import key_source
 from books_api.auth.tokens import TokenRejected
 from books_api.settings import AuthSettings
 
+ANONYMOUS = "anonymous"  # the principal of a token without `sub`
+
 
 class Unauthorized(Exception):
     """The one error the authorizer raises; API Gateway maps its message to a 401."""
@@ -51,8 +53,9 @@ class Authorizer:
         try:
             if settings.problems:
                 raise ConfigurationError("; ".join(settings.problems))
-            self.keys, self.algorithms = key_source(settings, self._key_source_failed)
+            keys, self.algorithms = key_source(settings, self._key_source_failed)
             self.permissions = Permissions(settings.role_permissions)
+            self.keys = keys
         except ConfigurationError as error:
             self.problem = str(error)
             self.logger.error(
@@ -115,9 +118,10 @@ class Authorizer:
             "scopes": claim_rules.scopes(token.claims),
         }
         stage = method_arn.stage_arn
+        principal = subject or ANONYMOUS
         if routes:
-            return build_policy(subject, "Allow", [f"{stage}/{r}" for r in routes], context)
-        return build_policy(subject, "Deny", [f"{stage}/{EVERY_ROUTE}"], context)
+            return build_policy(principal, "Allow", [f"{stage}/{r}" for r in routes], context)
+        return build_policy(principal, "Deny", [f"{stage}/{EVERY_ROUTE}"], context)
 
     def _log(
         self, decision: str, reason: str, request_id: str | None, sub: str | None = None

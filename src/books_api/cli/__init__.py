@@ -6,13 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from books_api.cli import data, serve, token
+from books_api.cli import data, keys, serve, token
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="books-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, token, data):
+    for module in (serve, token, data, keys):
         module.register(commands)
     return parser
 

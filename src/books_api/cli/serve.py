@@ -36,6 +36,9 @@ def register(commands: Any) -> None:
         "--throttle-rate", type=float, default=10_000.0, help="stage rate limit, requests/s"
     )
     parser.add_argument("--throttle-burst", type=int, default=5_000, help="stage burst limit")
+    parser.add_argument(
+        "--jwks", type=Path, default=None, help="verify tokens with this JWKS file (and serve it)"
+    )
     add_store_options(parser, with_db=False)
     parser.set_defaults(run=run)
 
@@ -60,7 +63,7 @@ def _seeded_marker(db_path: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from books_api.cli import CliError
-    from books_api.cli.token import make_token
+    from books_api.cli.keys import JWKS_PATH, example_token, local_authorizer_environment
     from books_api.local.document import default_paths
     from books_api.local.launch import GatewayConfig, serve
 
@@ -79,15 +82,16 @@ def run(args: argparse.Namespace) -> int:
         functions=str(functions_path),
         environment={
             "books": books_environment(args),
-            "authorizer": {"JWT_SECRET": secret},
+            "authorizer": local_authorizer_environment(secret, args.jwks, args.host, args.port),
         },
         stage=args.stage,
         access_log=str(args.access_log.resolve()) if args.access_log else None,
         throttle_rate=args.throttle_rate,
         throttle_burst=args.throttle_burst,
+        extra_files={JWKS_PATH: str(args.jwks.resolve())} if args.jwks else {},
     )
     base = f"http://{args.host}:{args.port}/{args.stage}"
-    example = make_token("local-user", "api_user", 3600, secret)
+    example = example_token(secret, args.jwks)
     print(
         f"Books API on {base}  (data: {data_location})\n"
         f"A token valid for one hour:\n  {example}\n"

@@ -25,6 +25,7 @@ from books_api.local.throttle import TokenBucket
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ExtraRoutes = Mapping[str, Callable[[], bytes]]
 
 logger = logging.getLogger("books_api.local")
 
@@ -50,7 +51,7 @@ def build_gateway(
 class GatewayApp:
     """ASGI: `/{stage}/...` goes to the gateway, `/docs` to Swagger UI."""
 
-    def __init__(self, gateway: Gateway, extra_routes: Mapping[str, bytes] | None = None) -> None:
+    def __init__(self, gateway: Gateway, extra_routes: ExtraRoutes | None = None) -> None:
         self.gateway = gateway
         self.extra_routes = dict(extra_routes or {})  # path -> JSON body, e.g. a JWKS
         self.prefix = f"/{gateway.stage}"
@@ -68,7 +69,10 @@ class GatewayApp:
             return
         if raw_path in self.extra_routes and scope["method"] in ("GET", "HEAD"):
             json_type = [("Content-Type", "application/json")]
-            await _send(send, 200, json_type, self.extra_routes[raw_path])
+            try:
+                await _send(send, 200, json_type, self.extra_routes[raw_path]())
+            except OSError:
+                await _send(send, 404, json_type, b'{"message":"Not Found"}')
             return
         body, too_large = await _read_body(receive)
         if raw_path != self.prefix and not raw_path.startswith(self.prefix + "/"):
@@ -108,8 +112,8 @@ class GatewayApp:
         await _send(send, status, [("Content-Type", content_type)], body)
 
 
-def create_app(gateway: Gateway, extra_routes: Mapping[str, bytes] | None = None) -> GatewayApp:
-    """`extra_routes` maps paths outside the stage to JSON documents served as they are."""
+def create_app(gateway: Gateway, extra_routes: ExtraRoutes | None = None) -> GatewayApp:
+    """`extra_routes` maps paths outside the stage to JSON documents, read on each GET."""
     return GatewayApp(gateway, extra_routes)
 
 

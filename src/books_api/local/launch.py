@@ -48,7 +48,7 @@ def build_app(config: GatewayConfig) -> GatewayApp:
         stage=config.stage,
         throttle=TokenBucket(config.throttle_rate, config.throttle_burst),
     )
-    extra_routes = {path: Path(file).read_bytes() for path, file in config.extra_files.items()}
+    extra_routes = {path: Path(file).read_bytes for path, file in config.extra_files.items()}
     return create_app(gateway, extra_routes)
 
 

@@ -1,0 +1,154 @@
+"""`books-api keys generate`: a signing key pair for JWKS tokens (private PEM + public JWKS)."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+PRIVATE_KEY_FILE = "private-key.pem"
+JWKS_FILE = "jwks.json"
+KEY_ALGORITHMS = ("RS256", "PS256", "ES256")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("keys", help="make signing keys for JWKS tokens")
+    actions = parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    generate = actions.add_parser(
+        "generate", help=f"write {PRIVATE_KEY_FILE} and {JWKS_FILE} into a directory"
+    )
+    generate.add_argument("--alg", choices=KEY_ALGORITHMS, default="RS256")
+    generate.add_argument("--out", type=Path, required=True, help="directory to write into")
+    generate.add_argument("--kid", default=None, help="key id (default: the RFC 7638 thumbprint)")
+    generate.add_argument("--force", action="store_true", help="replace an existing key")
+    generate.set_defaults(run=run_generate)
+
+
+def public_jwk(private_key: Any, alg: str, kid: str | None = None) -> dict[str, Any]:
+    """The public JWK of a private key, with `kid` (default: its thumbprint), `alg`, `use`."""
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+    public = private_key.public_key()
+    family = ECAlgorithm if alg.startswith("ES") else RSAAlgorithm
+    jwk: dict[str, Any] = family.to_jwk(public, as_dict=True)
+    jwk.pop("key_ops", None)
+    jwk.update({"kid": kid or thumbprint(jwk), "alg": alg, "use": "sig"})
+    return jwk
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256, base64url)."""
+    members = ("e", "kty", "n") if jwk["kty"] == "RSA" else ("crv", "kty", "x", "y")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def generate_private_key(alg: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if alg.startswith("ES"):
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+
+    from books_api.cli import CliError
+
+    out: Path = args.out
+    key_path, jwks_path = out / PRIVATE_KEY_FILE, out / JWKS_FILE
+    if key_path.exists() and not args.force:
+        raise CliError(f"{key_path} exists; use --force to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    private_key = generate_private_key(args.alg)
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key_path.unlink(missing_ok=True)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(pem)
+    jwk = public_jwk(private_key, args.alg, args.kid)
+    jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2) + "\n", "utf-8")
+    print(
+        f"private key: {key_path} (keep it secret)\n"
+        f"JWKS:        {jwks_path} (publish it; kid {jwk['kid']})\n"
+        f"Serve:       books-api serve --jwks {jwks_path}\n"
+        f"Token:       books-api token --alg {args.alg} --key {key_path}"
+    )
+    return 0
+
+
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def local_authorizer_environment(
+    secret: str, jwks_file: Path | None, host: str, port: int
+) -> dict[str, str]:
+    """The local authorizer's variables: those set in this shell, then one key source:
+    the JWKS file (served by the gateway at JWKS_PATH), a key source named in the shell,
+    or the local secret."""
+    from books_api.settings import AUTH_VARIABLES, KEY_SOURCE_VARIABLES
+
+    environment = {name: os.environ[name] for name in AUTH_VARIABLES if name in os.environ}
+    if jwks_file is not None:
+        environment.update(dict.fromkeys(KEY_SOURCE_VARIABLES, ""))
+        environment["JWKS_URL"] = f"http://{_loopback(host)}:{port}{JWKS_PATH}"
+        if not environment.get("JWT_ALGORITHMS"):
+            environment["JWT_ALGORITHMS"] = ",".join(check_jwks_file(jwks_file))
+    elif not any(environment.get(name) for name in KEY_SOURCE_VARIABLES[1:]):
+        environment["JWT_SECRET"] = secret
+    return environment
+
+
+def check_jwks_file(path: Path) -> list[str]:
+    """The algorithms of a JWKS file's signing keys; CliError if it has none."""
+    from books_api.auth.jwks import parse_document
+    from books_api.auth.tokens import ASYMMETRIC_ALGORITHMS
+    from books_api.cli import CliError
+
+    try:
+        keys = parse_document(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise CliError(f"--jwks {path}: not a readable JWKS ({error})") from None
+    if not keys:
+        raise CliError(f"--jwks {path}: no RSA or EC signing key in it")
+    named = {str(jwk["alg"]) for jwk in keys.values() if jwk.get("alg") in ASYMMETRIC_ALGORITHMS}
+    return sorted(named | {"RS256", "ES256"})  # the defaults stay, so keys may rotate
+
+
+def _loopback(host: str) -> str:
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def example_token(secret: str, jwks_file: Path | None) -> str:
+    """A one-hour api_user token the local gateway accepts (with --jwks: signed by the
+    private key that `keys generate` wrote beside the JWKS, when it is there)."""
+    from books_api.cli.token import load_private_key, make_token, sign
+
+    if jwks_file is None:
+        return make_token("local-user", "api_user", 3600, secret)
+    key_path = jwks_file.parent / PRIVATE_KEY_FILE
+    jwks = json.loads(jwks_file.read_text("utf-8"))
+    for jwk in jwks.get("keys", []):
+        alg = jwk.get("alg")
+        if key_path.is_file() and alg in KEY_ALGORITHMS:
+            key = load_private_key(key_path, alg)
+            if public_jwk(key, alg, jwk.get("kid")) == jwk:
+                now = int(time.time())
+                claims = {"sub": "local-user", "Role": "api_user", "iat": now, "exp": now + 3600}
+                return sign(claims, alg, key, jwk.get("kid"))
+    return "$(books-api token --alg ALG --key PRIVATE_KEY)"
