@@ -25,6 +25,8 @@ def check_text(value: Any, field: str) -> str:
     """A string that UTF-8 can encode (JSON lets lone surrogates such as `\\ud800` through)."""
     if not isinstance(value, str):
         raise ValidationFailed(f"Field '{field}' must be a string")
+    if value.isascii():
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -97,41 +99,54 @@ def _check_free_value(name: str, value: Any, depth: int) -> None:
 
 def check_new_book(body: Any) -> Book:
     """Validate a `POST /book` body and return the book it describes."""
-    if not isinstance(body, dict):
-        raise ValidationFailed("Request body must be a JSON object")
-    if "book_id" not in body:
-        raise ValidationFailed("Missing required field: book_id")
-    book: Book = {"book_id": check_book_id(body["book_id"])}
-    for name, value in body.items():
-        if name == "book_id":
-            continue
-        book[check_attribute_name(name, field=None)] = check_attribute(name, value)
-    check_size(book)
-    return book
+    return _check_book(body, managed_allowed=False)
 
 
 def check_stored_book(record: Any) -> Book:
     """Validate a book as stored or exported: managed fields are allowed and type-checked."""
-    if not isinstance(record, dict):
-        raise ValidationFailed("A book must be a JSON object")
-    managed = {name: record[name] for name in RESERVED_ATTRIBUTES - {"book_id"} if name in record}
-    book = check_new_book({name: value for name, value in record.items() if name not in managed})
-    version = managed.get("version")
-    if version is not None:
-        if isinstance(version, bool) or not isinstance(version, Decimal | int):
-            raise ValidationFailed("Field 'version' must be a positive integer")
-        if version != int(version) or not 1 <= version < 2**63:
-            raise ValidationFailed("Field 'version' must be a positive integer")
-        book["version"] = int(version)
-    for name in AUDIT_FIELDS & managed.keys():
-        book[name] = check_text(managed[name], name)
-    return {name: book[name] for name in record if name in book}  # the record's order
+    return _check_book(record, managed_allowed=True)
+
+
+def _check_book(body: Any, managed_allowed: bool) -> Book:
+    if not isinstance(body, dict):
+        raise ValidationFailed("Request body must be a JSON object")
+    if "book_id" not in body:
+        raise ValidationFailed("Missing required field: book_id")
+    book: Book = {}
+    for name, value in body.items():
+        if name == "book_id":
+            book[name] = check_book_id(value)
+        elif managed_allowed and name in RESERVED_ATTRIBUTES:
+            book[name] = _check_version(value) if name == "version" else check_text(value, name)
+        else:
+            if name not in _PLAIN_NAMES_SEEN:
+                check_attribute_name(name, field=None)
+                if len(_PLAIN_NAMES_SEEN) < 10_000:
+                    _PLAIN_NAMES_SEEN.add(name)
+            book[name] = check_attribute(name, value)
+    check_size(book)
+    return book
+
+
+_PLAIN_NAMES_SEEN: set[str] = set()  # names already found valid (imports repeat them)
+
+
+def _check_version(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValidationFailed("Field 'version' must be a positive integer")
+    if value != int(value) or not 1 <= value < 2**63:
+        raise ValidationFailed("Field 'version' must be a positive integer")
+    return int(value)
 
 
 def with_audit_defaults(book: Book, actor: str, now: str) -> Book:
-    """`book` with every missing audit field filled in (as if `actor` wrote it `now`)."""
-    defaults = {"created_at": now, "updated_at": now, "created_by": actor, "updated_by": actor}
-    return {**book, **{name: value for name, value in defaults.items() if name not in book}}
+    """`book`, its missing audit fields filled in (as if `actor` wrote it `now`), in place."""
+    if not AUDIT_FIELDS <= book.keys():
+        book.setdefault("created_at", now)
+        book.setdefault("updated_at", now)
+        book.setdefault("created_by", actor)
+        book.setdefault("updated_by", actor)
+    return book
 
 
 def utc_now() -> str:
@@ -141,5 +156,22 @@ def utc_now() -> str:
 
 def check_size(book: Book) -> None:
     """Raise if the stored form of `book` would pass the item size limit."""
-    if len(dumps(book).encode("utf-8")) > MAX_BOOK_BYTES:
+    if _size_bound(book) > MAX_BOOK_BYTES and len(dumps(book).encode("utf-8")) > MAX_BOOK_BYTES:
         raise ValidationFailed(f"Book is larger than {MAX_BOOK_BYTES // 1024} KB")
+
+
+def _size_bound(value: Any) -> int:
+    """At least the UTF-8 size of `value` as JSON, cheaply (a character escapes to <= 6 bytes)."""
+    if isinstance(value, str):
+        return 6 * len(value) + 2
+    if isinstance(value, dict):
+        return 4 + sum(6 * len(key) + 4 + _value_bound(item) for key, item in value.items())
+    return _value_bound(value)
+
+
+def _value_bound(value: Any) -> int:
+    if isinstance(value, str):
+        return 6 * len(value) + 2
+    if isinstance(value, list | dict):
+        return 4 * len(dumps(value))  # a JSON character is at most 4 UTF-8 bytes
+    return 64  # numbers (at most 38 digits and an exponent), booleans, null

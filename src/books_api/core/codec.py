@@ -8,7 +8,9 @@ their exact decimals (never through float).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Context, Decimal, InvalidOperation
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from books_api.core.errors import ValidationFailed
@@ -58,15 +60,13 @@ def decoder() -> json.JSONDecoder:
     )
 
 
+_DECODER = decoder()
+
+
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; numbers become canonical `Decimal`s; raise ValidationFailed if bad."""
     try:
-        return json.loads(
-            text,
-            parse_float=_to_number,
-            parse_int=_to_number,
-            parse_constant=_reject_constant,
-        )
+        return _DECODER.decode(text if isinstance(text, str) else text.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         if isinstance(exc, ValidationFailed):
             raise
@@ -80,11 +80,48 @@ def format_number(value: Decimal) -> str:
     return format(value, "f")
 
 
+class _NeedsExactWriter(Exception):
+    pass
+
+
+def _as_exact_builtin(value: Any) -> Any:
+    """A Decimal as the int or float that `json` prints with the very same digits."""
+    if isinstance(value, Decimal):
+        text = str(value)  # canonical numbers print plainly unless they need an exponent
+        if "E" in text:
+            text = format_number(value)
+        if "." not in text:
+            return int(text)
+        number = float(text)
+        if repr(number) == text:
+            return number
+    raise _NeedsExactWriter
+
+
+# The C encoder handles the common case (prices such as 12.99 print the same through
+# float); any other number sends the whole value through the exact writer below.
+def _make_fast_encode() -> Callable[[Any], str]:
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_as_exact_builtin
+        ).encode
+    encoder = c_make_encoder(
+        None, _as_exact_builtin, encode_basestring, None, ":", ",", False, False, False
+    )
+    return lambda value: "".join(encoder(value, 0))
+
+
+_fast_encode = _make_fast_encode()
+
+
 def dumps(value: Any) -> str:
     """Serialize to compact JSON; `Decimal`s keep their exact digits."""
-    parts: list[str] = []
-    _write(value, parts)
-    return "".join(parts)
+    try:
+        return _fast_encode(value)
+    except (_NeedsExactWriter, ValueError):
+        parts: list[str] = []
+        _write(value, parts)
+        return "".join(parts)
 
 
 def _write(value: Any, out: list[str]) -> None:  # noqa: C901 - one branch per JSON type

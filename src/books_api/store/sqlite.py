@@ -6,6 +6,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,19 @@ class SQLiteBookStore:
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
-            )
-            db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit is on disk before it is acknowledged (NORMAL may lose the last
-            # transactions on power loss in WAL mode).
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA busy_timeout=30000")
+            db = self._connect()
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before it is acknowledged (NORMAL may lose the last
+        # transactions on power loss in WAL mode).
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=30000")
         return db
 
     def _write(self) -> _Transaction:
@@ -135,29 +138,23 @@ class SQLiteBookStore:
         return Page(books, None)
 
     def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
+        """One transaction per batch; a writer thread commits a batch while the next is built."""
         counts = ImportCounts()
         verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
         sql = f"{verb} INTO books (book_id, version, doc) VALUES (?, ?, ?)"
-        batch: list[tuple[str, int, str]] = []
-        for book in books:
-            stored = {**book, "version": int(book.get("version") or 1)}
-            batch.append((stored["book_id"], stored["version"], codec.dumps(stored)))
-            if len(batch) >= BATCH_SIZE:
-                self._write_batch(sql, batch, counts)
-                batch = []
-        if batch:
-            self._write_batch(sql, batch, counts)
+        writer_db = self._connect()
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer") as writer:
+                pending: Future[None] | None = None
+                for batch in _row_batches(books):
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(_write_batch, writer_db, sql, batch, counts)
+                if pending is not None:
+                    pending.result()
+        finally:
+            writer_db.close()
         return counts
-
-    def _write_batch(
-        self, sql: str, batch: list[tuple[str, int, str]], counts: ImportCounts
-    ) -> None:
-        with self._write() as db:
-            before = db.total_changes
-            db.executemany(sql, batch)
-            written = db.total_changes - before
-        counts.written += written
-        counts.skipped += len(batch) - written
 
     def scan_all(self) -> Iterator[Book]:
         after: str | None = None
@@ -205,3 +202,27 @@ def _load(doc: str) -> Book:
     if "version" in book:
         book["version"] = int(book["version"])  # not Decimal("1E+1") in an ETag
     return book
+
+
+def _row_batches(books: Iterable[Book]) -> Iterator[list[tuple[str, int, str]]]:
+    batch: list[tuple[str, int, str]] = []
+    for book in books:
+        if "version" not in book:
+            book = {**book, "version": 1}
+        batch.append((book["book_id"], int(book["version"]), codec.dumps(book)))
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batch(
+    db: sqlite3.Connection, sql: str, batch: list[tuple[str, int, str]], counts: ImportCounts
+) -> None:
+    with _Transaction(db):
+        before = db.total_changes
+        db.executemany(sql, batch)
+        written = db.total_changes - before
+    counts.written += written
+    counts.skipped += len(batch) - written
