@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import httpx
 import pytest
@@ -104,6 +105,10 @@ def test_binary_proxy_response_is_decoded_and_multi_value_headers_kept(
 def test_every_response_carries_a_distinct_request_id(
     gw: LocalGateway, client: httpx.Client
 ) -> None:
-    ids = {client.get(f"{gw.url}/open").headers["x-amzn-RequestId"] for _ in range(5)}
-    ids.add(client.get(f"{gw.url}/nowhere").headers["x-amzn-RequestId"])
+    responses = [client.get(f"{gw.url}/open") for _ in range(5)]
+    responses.append(client.get(f"{gw.url}/nowhere"))
+    ids = {r.headers["x-amzn-RequestId"] for r in responses}
     assert len(ids) == 6
+    uuid_shape = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+    assert all(re.fullmatch(uuid_shape, request_id) for request_id in ids)
+    assert len({r.headers["x-amz-apigw-id"] for r in responses}) == 6

@@ -8,7 +8,7 @@ import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from books_api.local.access_log import AccessLog
 from books_api.local.app import GatewayApp, build_gateway, create_app
@@ -66,9 +66,17 @@ def serve(
 ) -> None:
     import uvicorn
 
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        # The client address is the caller's; no proxy in front sets X-Forwarded-For.
+        "proxy_headers": False,
+        "http": http_protocol(),
+    }
     if not reload:
-        uvicorn.run(build_app(config), **options)  # type: ignore[arg-type]
+        uvicorn.run(build_app(config), **options)
         return
     os.environ[CONFIG_VARIABLE] = config.to_json()
     uvicorn.run(
@@ -77,5 +85,15 @@ def serve(
         reload=True,
         reload_dirs=reload_dirs,
         reload_includes=["*.py", "*.yaml", "*.yml", "*.json"],
-        **options,  # type: ignore[arg-type]
+        **options,
     )
+
+
+def http_protocol() -> Any:
+    """uvicorn's httptools protocol sending each response in one write, when httptools is
+    installed; otherwise uvicorn's own choice."""
+    try:
+        from books_api.local.one_write import OneWriteHttpToolsProtocol
+    except ImportError:
+        return "auto"
+    return OneWriteHttpToolsProtocol

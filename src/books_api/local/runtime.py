@@ -12,7 +12,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +25,7 @@ from aws_lambda_powertools.logging.formatter import THREAD_LOCAL_KEYS as _LOG_KE
 
 from books_api.local.context import REGION, LambdaContext
 from books_api.local.document import FunctionSpec
+from books_api.local.workers import Workers
 
 Handler = Callable[[dict[str, Any], Any], Any]
 _IMPORT_LOCK = threading.Lock()
@@ -53,7 +54,7 @@ class LambdaFunction:
         self.spec = spec
         self.environment = {**spec.environment, **(extra_environment or {})}
         self._handler: Handler | None = None
-        self._pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix=spec.name)
+        self._workers = Workers(spec.name, max_concurrency)
 
     def handler(self) -> Handler:
         """Import the handler once (the cold start), with the function's environment."""
@@ -90,7 +91,15 @@ class LambdaFunction:
     def invoke(self, event: dict[str, Any], wait_s: float, request_id: str | None = None) -> Any:
         """Call the handler; raise InvocationFailed or InvocationTimeout (after `wait_s`)."""
         context = LambdaContext.for_invocation(self.spec, request_id or str(uuid.uuid4()))
-        future = self._pool.submit(self._run, event, context)
+        future: Future[Any] = Future()
+
+        def done(result: Any, error: BaseException | None) -> None:
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+        self._workers.submit(lambda: self._run(event, context), done)
         try:
             return future.result(timeout=wait_s)
         except FutureTimeout:
@@ -104,7 +113,15 @@ class LambdaFunction:
         """`invoke` for an event loop: one hop to the function's thread, awaited with a timeout."""
         context = LambdaContext.for_invocation(self.spec, request_id or str(uuid.uuid4()))
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self._run, event, context)
+        future = loop.create_future()
+
+        def done(result: Any, error: BaseException | None) -> None:
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop is closed: nobody waits for this answer any more
+                pass
+
+        self._workers.submit(lambda: self._run(event, context), done)
         # A timer instead of asyncio.wait_for: no extra task per invocation.
         expired: list[bool] = []
 
@@ -144,7 +161,16 @@ class LambdaFunction:
             _LOG_KEYS.reset(token)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._workers.close()
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the caller stopped waiting (timeout or disconnect)
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
 
 
 def add_code_roots(*directories: Path) -> None:
