@@ -124,7 +124,13 @@ def authorizer(event: dict[str, Any], context: Any) -> Any:
     token = event["authorizationToken"]
     arn = event["methodArn"]
     stage_root = arn.split("/", 1)[0] + "/" + arn.split("/")[1]
-    base_context = {"calls": _calls, "event": json.dumps(event), "admin": False, "ratio": 0.5}
+    base_context = {
+        "calls": _calls,
+        "event": json.dumps(event),
+        "admin": False,
+        "ratio": 0.5,
+        "nothing": None,
+    }
     if token == "raise":
         raise RuntimeError("authorizer bug")
     if token == "unauthorized":

@@ -9,8 +9,7 @@ from tests.local.conftest import LocalGateway
 
 def calls(response: httpx.Response) -> int:
     assert response.status_code == 200, response.text
-    value: int = response.json()["event"]["requestContext"]["authorizer"]["calls"]
-    return value
+    return int(response.json()["event"]["requestContext"]["authorizer"]["calls"])
 
 
 def test_missing_token_returns_401_without_invoking_the_authorizer(

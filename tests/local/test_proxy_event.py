@@ -124,7 +124,7 @@ def test_binary_media_type_body_is_base64_encoded(gw: LocalGateway, client: http
     assert base64.b64decode(event["body"]) == payload
 
 
-def test_authorizer_context_reaches_the_function_with_its_types(
+def test_authorizer_context_reaches_the_function_as_strings(
     gw: LocalGateway, client: httpx.Client
 ) -> None:
     event = echoed(client.get(f"{gw.url}/echo", headers={"authorizationToken": "ctx-types"}))[
@@ -132,8 +132,10 @@ def test_authorizer_context_reaches_the_function_with_its_types(
     ]
     authorizer = event["requestContext"]["authorizer"]
     assert authorizer["principalId"] == "user-1"
-    assert authorizer["admin"] is False
-    assert authorizer["ratio"] == 0.5
+    assert authorizer["admin"] == "false"
+    assert authorizer["ratio"] == "0.5"
+    assert authorizer["calls"].isdigit()
+    assert authorizer["nothing"] is None
     assert isinstance(authorizer["integrationLatency"], int)
 
 

@@ -7,7 +7,7 @@ import itertools
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,13 +32,21 @@ class IncomingRequest:
     request_id: str = ""
     request_time_epoch_ms: int = 0
     too_large: bool = False  # the body passed the gateway's limit and was not read
+    _by_name: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    _extended_id: str = field(default="", repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        """A header by case-insensitive name (the last one, when repeated)."""
+        by_name = self._by_name
+        if by_name is None:
+            by_name = self._by_name = {key.lower(): value for key, value in self.headers}
+        return by_name.get(name.lower())
+
+    @property
+    def extended_request_id(self) -> str:
+        if not self._extended_id:
+            self._extended_id = extended_request_id(self.request_id)
+        return self._extended_id
 
 
 _ID_PREFIX = str(uuid.uuid4())[:23]  # random per process: "xxxxxxxx-xxxx-4xxx-yxxx"
@@ -128,7 +136,7 @@ def proxy_event(
             "resourceId": RESOURCE_ID,
             "resourcePath": resource,
             "httpMethod": request.method,
-            "extendedRequestId": extended_request_id(request.request_id),
+            "extendedRequestId": request.extended_request_id,
             "requestTime": request_time(request.request_time_epoch_ms),
             "path": f"/{request.stage}{request.path}",
             "accountId": ACCOUNT_ID,

@@ -18,7 +18,6 @@ from books_api.local.authorizer_cache import AuthorizerCache
 from books_api.local.document import ApiSpec, AuthorizerSpec, Operation
 from books_api.local.events import (
     IncomingRequest,
-    extended_request_id,
     method_arn,
     proxy_event,
     request_time,
@@ -73,7 +72,7 @@ class Gateway:
             if self.spec.cors is not None and request.method != "OPTIONS":
                 cors.add_response_headers(self.spec.cors, request, response.headers)
         response.headers.append(("x-amzn-RequestId", request.request_id))
-        response.headers.append(("x-amz-apigw-id", extended_request_id(request.request_id)))
+        response.headers.append(("x-amz-apigw-id", request.extended_request_id))
         if self.access_log is not None:
             self.access_log.write(
                 request_id=request.request_id,
@@ -137,8 +136,12 @@ class Gateway:
             return gw.EXPLICIT_DENY
         if decision is Decision.IMPLICIT_DENY:
             return gw.ACCESS_DENIED
+        # The function sees every context value as a string ("123", "true"); null stays null.
+        context = {
+            key: _context_string(value) for key, value in (result.get("context") or {}).items()
+        }
         return {
-            **(result.get("context") or {}),
+            **context,
             "principalId": str(result["principalId"]),
             "integrationLatency": latency_ms,
         }
@@ -192,7 +195,17 @@ def _valid_authorizer_result(result: Any) -> bool:
     context = result.get("context")
     if context is None:
         return True
-    # Context values must be strings, numbers or booleans; objects and arrays are a 500.
+    # Context values must be strings, numbers or booleans (or null); objects and arrays are a 500.
     return isinstance(context, dict) and all(
-        isinstance(value, str | int | float | bool) for value in context.values()
+        value is None or isinstance(value, str | int | float | bool) for value in context.values()
     )
+
+
+def _context_string(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
