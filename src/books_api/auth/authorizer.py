@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -103,10 +104,7 @@ class Authorizer:
         header = event.get("authorizationToken")
         if not isinstance(header, str) or not header:
             raise TokenRejected("missing token")
-        try:
-            method_arn = MethodArn.parse(str(event.get("methodArn", "")))
-        except ValueError:
-            raise TokenRejected("malformed methodArn") from None
+        stage = _stage_arn(str(event.get("methodArn", "")))
         token = tokens.parse(tokens.strip_bearer(header), self.algorithms)
         tokens.verify_signature(token, self.keys.key_for(token))
         subject = claim_rules.check(token.claims, self.rules, self.clock())
@@ -117,7 +115,6 @@ class Authorizer:
             "role": ",".join(roles),
             "scopes": claim_rules.scopes(token.claims),
         }
-        stage = method_arn.stage_arn
         principal = subject or ANONYMOUS
         if routes:
             return build_policy(principal, "Allow", [f"{stage}/{r}" for r in routes], context)
@@ -137,3 +134,12 @@ class Authorizer:
 
     def _key_source_failed(self, reason: str) -> None:
         self.logger.warning("Key source failure", extra={"reason": reason})
+
+
+@lru_cache(maxsize=256)
+def _stage_arn(method_arn: str) -> str:
+    """`arn:...:{api_id}/{stage}` of the incoming methodArn (few distinct values per stage)."""
+    try:
+        return MethodArn.parse(method_arn).stage_arn
+    except ValueError:
+        raise TokenRejected("malformed methodArn") from None

@@ -7,7 +7,6 @@ and because the header must be read before a key can be chosen.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -27,6 +26,8 @@ _ALGORITHMS: dict[str, Algorithm] = {
     if name in HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS
 }
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_TO_STANDARD_ALPHABET = str.maketrans("-_", "+/")
+_JSON = json.JSONDecoder()
 
 
 class TokenRejected(Exception):
@@ -102,19 +103,20 @@ def algorithm(name: str) -> Algorithm:
 
 
 def _b64decode(segment: str) -> bytes:
+    standard = segment.translate(_TO_STANDARD_ALPHABET) + "=" * (-len(segment) % 4)
     try:
-        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        data = binascii.a2b_base64(standard, strict_mode=True)
     except (binascii.Error, ValueError):
         raise TokenRejected("malformed base64") from None
     # Only the canonical encoding is accepted, so that no two strings carry one token.
-    if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != segment:
+    if binascii.b2a_base64(data, newline=False).decode("ascii") != standard:
         raise TokenRejected("malformed base64")
     return data
 
 
 def _json_object(data: bytes, part: str) -> dict[str, Any]:
     try:
-        value = json.loads(data)
+        value = _JSON.decode(data.decode("utf-8"))
     except (ValueError, RecursionError):
         raise TokenRejected(f"malformed {part}") from None
     if not isinstance(value, dict):
