@@ -57,7 +57,8 @@ def read_records(stream: Readable) -> Iterator[Record]:
         reader.take(1)
         values = reader.values("}", keyed=True)
     elif first in ("{", ""):
-        values = _json_lines(stream, reader)
+        yield from (line_record(line, text) for line, text in _json_lines(stream, reader))
+        return
     else:
         raise UnreadableFile(reader.line, "expected a JSON list, an object or JSON Lines")
     for line, value in values:
@@ -65,8 +66,6 @@ def read_records(stream: Readable) -> Iterator[Record]:
 
 
 def to_record(line: int, value: Any) -> Record:
-    if isinstance(value, _Invalid):
-        return Record(line, None, value.reason)
     try:
         return Record(line, check_stored_book(_plain(value)))
     except ValidationFailed as error:
@@ -82,22 +81,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json_lines(stream: Readable, reader: _ChunkReader) -> Iterator[tuple[int, Any]]:
+def _json_lines(stream: Readable, reader: _ChunkReader) -> Iterator[tuple[int, str]]:
     line_number = reader.line
     for text in reader.remaining_lines(stream):
         if text.strip():
-            try:
-                yield line_number, codec.loads(text)
-            except ValidationFailed as error:
-                yield line_number, _Invalid(error.message)
+            yield line_number, text
         line_number += 1
 
 
-class _Invalid:
-    """A line that is not JSON; `check_stored_book` rejects it with `reason`."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+def line_record(line: int, text: str) -> Record:
+    """The record on one line of JSON Lines."""
+    try:
+        value = codec.loads(text)
+    except ValidationFailed as error:
+        return Record(line, None, error.message)
+    return to_record(line, value)
 
 
 class _ChunkReader:
