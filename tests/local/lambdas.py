@@ -98,8 +98,8 @@ def binary(event: dict[str, Any], context: Any) -> Any:
     payload = bytes(range(256))
     return {
         "statusCode": 200,
-        "headers": {"Content-Type": "application/octet-stream"},
-        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "headers": {"Content-Type": "application/octet-stream", "X-Both": "from headers"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"], "X-Both": ["one", "two"]},
         "body": base64.b64encode(payload).decode(),
         "isBase64Encoded": True,
     }

@@ -99,6 +99,7 @@ def test_binary_proxy_response_is_decoded_and_multi_value_headers_kept(
     assert response.content == bytes(range(256))
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert response.headers.get_list("x-both") == ["one", "two"]
     assert base64.b64encode(response.content)
 
 

@@ -151,3 +151,12 @@ def test_authorizer_receives_a_token_event_with_the_method_arn(
     assert token_event["authorizationToken"] == "arn-check"
     assert token_event["methodArn"].startswith("arn:aws:execute-api:")
     assert token_event["methodArn"].endswith("/prod/GET/echo/42")
+
+
+def test_repeated_request_header_keeps_all_values_and_the_last_in_headers(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    response = client.get(f"{gw.url}/open", headers=[("X-Dup", "first"), ("X-Dup", "second")])
+    event = echoed(response)["event"]
+    assert event["headers"]["x-dup"] == "second"
+    assert event["multiValueHeaders"]["x-dup"] == ["first", "second"]

@@ -39,13 +39,15 @@ def to_gateway_response(result: Any) -> gw.GatewayResponse:
 
 
 def _headers(headers: dict[str, Any], multi: dict[str, Any]) -> list[tuple[str, str]]:
-    header_list = [(str(k), _header_value(v)) for k, v in headers.items()]
-    named = {str(k).lower() for k in headers}
+    # API Gateway merges both maps; for a name in both, only `multiValueHeaders` counts.
+    header_list: list[tuple[str, str]] = []
     for key, values in multi.items():
-        if str(key).lower() in named:
-            continue  # a name in `headers` wins over the same name in `multiValueHeaders`
         if isinstance(values, list):
             header_list.extend((str(key), _header_value(v)) for v in values)
+    named = {str(k).lower() for k in multi}
+    header_list.extend(
+        (str(k), _header_value(v)) for k, v in headers.items() if str(k).lower() not in named
+    )
     if not any(k.lower() == "content-type" for k, _ in header_list):
         header_list.append(("Content-Type", "application/json"))
     return header_list
