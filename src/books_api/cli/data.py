@@ -163,7 +163,12 @@ def run_export(args: argparse.Namespace) -> int:
     store = open_cli_store(args)
     try:
         if args.output is None:
-            count = export_books(store.scan_all(), sys.stdout, args.format)
+            try:
+                count = export_books(store.scan_all(), sys.stdout, args.format)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `books-api export | head`: the reader has had enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 0
         else:
             with args.output.open("w", encoding="utf-8") as out:
                 count = export_books(store.scan_all(), out, args.format)
