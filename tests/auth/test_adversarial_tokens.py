@@ -7,9 +7,6 @@ handler raises Unauthorized, and nothing else).
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +21,7 @@ from jwt.utils import der_to_raw_signature
 from books_api.auth.authorizer import Unauthorized
 from tests.auth.conftest import SECRET, LoggedAuthorizer, claims, hs256, token_event
 from tests.auth.jwks_site import JwksSite, jwks_site, public_jwk
+from tests.auth.signing import b64, hmac_sign
 
 
 @dataclass
@@ -49,14 +47,6 @@ def keys(rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey) -> Iter
         )
         attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         yield Keys(rsa_key, ec_key, ec384, attacker, site)
-
-
-def b64(data: bytes | str | dict[str, Any] | list[Any]) -> str:
-    if isinstance(data, dict | list):
-        data = json.dumps(data)
-    if isinstance(data, str):
-        data = data.encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def segments(token: str) -> list[str]:
@@ -93,15 +83,6 @@ def non_canonical(token: str) -> str:
 
 def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
-
-
-def hmac_sign(header: dict[str, Any], payload: Any, key: bytes, digest: str = "sha256") -> str:
-
-    body = payload if isinstance(payload, bytes) else b"not json" if payload is None else None
-    payload_segment = b64(body) if body is not None else b64(payload)
-    signing_input = f"{b64(header)}.{payload_segment}"
-    signature = hmac.new(key, signing_input.encode(), digest).digest()
-    return f"{signing_input}.{b64(signature)}"
 
 
 def hmac_with_public_pem(k: Keys) -> str:

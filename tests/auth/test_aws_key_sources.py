@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from books_api.auth.authorizer import Unauthorized
 from tests.auth.conftest import LoggedAuthorizer, claims, hs256, token_event
-from tests.auth.test_adversarial_tokens import hmac_sign
+from tests.auth.signing import hmac_sign
 
 STRONG = "Zx9-strong-secret-kept-in-secrets-manager-0123456789"
 

@@ -9,7 +9,7 @@ import pytest
 from books_api.auth.authorizer import Unauthorized
 from books_api.settings import AuthSettings
 from tests.auth.conftest import SECRET, LoggedAuthorizer, claims, hs256, token_event
-from tests.auth.test_adversarial_tokens import hmac_sign
+from tests.auth.signing import hmac_sign
 
 ARTICLE_SECRET = "secret_api_tutorial"
 
@@ -73,6 +73,7 @@ def test_secret_shaped_like_a_public_key_is_refused() -> None:
             "HS256 cannot be verified with JWKS public keys",
         ),
         ({"JWT_SECRET": "", "JWKS_URL": "file:///etc/passwd"}, "JWKS_URL must be"),
+        ({"JWT_SECRET": "", "JWKS_URL": "http://idp.example/jwks.json"}, "JWKS_URL must be"),
         ({"JWT_LEEWAY_SECONDS": "soon"}, "JWT_LEEWAY_SECONDS must be a number"),
         ({"JWKS_MIN_REFRESH_SECONDS": "-1"}, "JWKS_MIN_REFRESH_SECONDS must be a number"),
         ({"REQUIRED_CLAIMS": "=Chinmay"}, "has no claim name"),

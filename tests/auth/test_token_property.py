@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from books_api.auth.authorizer import Authorizer, Unauthorized
 from books_api.settings import AuthSettings
 from tests.auth.conftest import SECRET, hs256, token_event
-from tests.auth.test_adversarial_tokens import hmac_sign
+from tests.auth.jwks_site import jwks_site, public_jwk
+from tests.auth.signing import hmac_sign
 
 AUTHORIZER = Authorizer(
     AuthSettings.from_env({"JWT_SECRET": SECRET, "POWERTOOLS_LOG_LEVEL": "ERROR"})
@@ -31,8 +35,8 @@ def outcome(token: Any) -> str:
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> str:
-    token = VALID
+def mutated(draw: st.DrawFn, valid: str = VALID) -> str:
+    token = valid
     for _ in range(draw(st.integers(1, 3))):
         position = draw(st.integers(0, len(token)))
         kind = draw(st.sampled_from(["replace", "insert", "delete", "truncate", "swap"]))
@@ -119,3 +123,37 @@ def test_signed_arbitrary_json_never_raises_anything_but_unauthorized(
 @pytest.mark.parametrize("payload", ["null", "1", '"text"', "[]", "{}", '{"sub": "a"}'])
 def test_signed_payloads_that_are_not_valid_claims_are_unauthorized(payload: str) -> None:
     assert outcome(hmac_sign({"alg": "HS256"}, payload.encode(), SECRET.encode())) == "401"
+
+
+@pytest.fixture(scope="module")
+def jwks_tokens(
+    rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey
+) -> Iterator[tuple[Authorizer, dict[str, str]]]:
+    """An authorizer verifying with a JWKS on loopback, and a valid token per algorithm."""
+    with jwks_site() as site:
+        site.publish(public_jwk(rsa_key, "rsa"), public_jwk(ec_key, "ec"))
+        env = {"JWKS_URL": site.url, "POWERTOOLS_LOG_LEVEL": "ERROR"}
+        authorizer = Authorizer(AuthSettings.from_env(env))
+        payload = {"sub": "alice", "Role": "api_user", "exp": int(time.time()) + 86_400}
+        valid = {
+            "RS256": jwt.encode(payload, rsa_key, algorithm="RS256", headers={"kid": "rsa"}),
+            "ES256": jwt.encode(payload, ec_key, algorithm="ES256", headers={"kid": "ec"}),
+        }
+        for token in valid.values():
+            authorizer.decide(token_event(token))  # the keys are now cached
+        yield authorizer, valid
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), alg=st.sampled_from(["RS256", "ES256"]))
+def test_every_mutation_of_a_valid_jwks_token_is_refused(
+    jwks_tokens: tuple[Authorizer, dict[str, str]], data: st.DataObject, alg: str
+) -> None:
+    authorizer, valid = jwks_tokens
+    token = data.draw(mutated(valid[alg]))
+    try:
+        authorizer.handle(token_event(token), None)
+        allowed = True
+    except Unauthorized:
+        allowed = False
+    assert allowed == (token == valid[alg])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from books_api.auth.jwks import JwksKeys
 from books_api.auth.keys import ConfigurationError, FetchedSecret, KeySource, StaticSecret
@@ -35,8 +36,10 @@ def key_source(
         raise ConfigurationError(f"set only one key source, not {' and '.join(configured)}")
     if settings.jwks_url:
         algorithms = allowed_algorithms(settings.algorithms, symmetric=False)
-        if not settings.jwks_url.startswith(("https://", "http://")):
-            raise ConfigurationError("JWKS_URL must be an https:// (or http://) URL")
+        if not _trusted_transport(settings.jwks_url):
+            raise ConfigurationError(
+                "JWKS_URL must be an https:// URL (http:// only on localhost or 127.0.0.1)"
+            )
         return JwksKeys(settings.jwks_url, settings.jwks_min_refresh_s, on_failure), algorithms
     algorithms = allowed_algorithms(settings.algorithms, symmetric=True)
     if settings.jwt_secret:
@@ -71,3 +74,11 @@ def allowed_algorithms(names: tuple[str, ...], symmetric: bool) -> frozenset[str
             f"(use {', '.join(sorted(family))})"
         )
     return frozenset(normalized)
+
+
+def _trusted_transport(url: str) -> bool:
+    parsed = urlsplit(url)
+    if parsed.scheme == "https":
+        return bool(parsed.hostname)
+    loopback = parsed.hostname in ("localhost", "::1") or (parsed.hostname or "").startswith("127.")
+    return parsed.scheme == "http" and loopback
