@@ -276,3 +276,16 @@ def test_page_is_cut_before_lambdas_6_mb_limit(http: httpx.Client, tmp_path: Pat
             params = {"limit": "1000", "next_token": body["next_token"]}
         assert sorted(set(ids) - set("12345")) == [f"big{i:02d}" for i in range(18)]
         assert len(ids) == len(set(ids))
+
+
+def test_values_nested_deeper_than_dynamodb_allows_are_400(client: Client) -> None:
+    deep: Any = "leaf"
+    for _ in range(31):
+        deep = {"a": deep}
+    response = client.send("POST", "/book", {"book_id": new_id(), "deep": deep})
+    assert response.status_code == 400
+    assert "deep" in response.json()["data"]
+    fine: Any = "leaf"
+    for _ in range(20):
+        fine = [fine]
+    assert client.send("POST", "/book", {"book_id": new_id(), "fine": fine}).status_code == 201

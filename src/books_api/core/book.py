@@ -15,7 +15,7 @@ Book = dict[str, Any]
 MAX_BOOK_ID_LENGTH = 128
 # DynamoDB's item size limit; SQLite enforces the same so both stores accept the same books.
 MAX_BOOK_BYTES = 400 * 1024
-MAX_NESTING = 32
+MAX_NESTING = 30  # DynamoDB allows 32 levels; the book itself is one of them
 ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 AUDIT_FIELDS = frozenset({"created_at", "updated_at", "created_by", "updated_by"})
 RESERVED_ATTRIBUTES = frozenset({"book_id", "version"}) | AUDIT_FIELDS

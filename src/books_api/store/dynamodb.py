@@ -318,6 +318,8 @@ def _translated_errors() -> Iterator[None]:
         message = str(error.response.get("Error", {}).get("Message", ""))
         if code == "ValidationException" and "size" in message.lower():
             raise ValidationFailed("Book is larger than 400 KB") from None
+        if code == "ValidationException":  # a value DynamoDB refuses (checks missed it)
+            raise ValidationFailed(f"DynamoDB refused the book: {message}") from None
         raise
     except (BotoConnectionError, HTTPClientError) as error:
         raise StoreUnavailable("The book store cannot be reached; please retry") from error
