@@ -71,6 +71,7 @@ class AuthSettings:
     role_permissions: dict[str, tuple[str, ...]]  # ROLE_PERMISSIONS: role -> route entries
     service_name: str  # POWERTOOLS_SERVICE_NAME
     log_level: str  # POWERTOOLS_LOG_LEVEL
+    region: str | None = None  # AWS_REGION (set by Lambda): where the secret lives
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -109,7 +110,8 @@ class AuthSettings:
             role_claim=text("ROLE_CLAIM") or "Role",
             role_permissions=_role_permissions(env.get("ROLE_PERMISSIONS", ""), problems),
             service_name=text("POWERTOOLS_SERVICE_NAME") or "authorizer",
-            log_level=(text("POWERTOOLS_LOG_LEVEL") or "INFO").upper(),
+            log_level=_log_level(text("POWERTOOLS_LOG_LEVEL"), problems),
+            region=text("AWS_REGION") or text("AWS_DEFAULT_REGION"),
             problems=tuple(problems),
         )
 
@@ -135,6 +137,14 @@ KEY_SOURCE_VARIABLES = AUTH_VARIABLES[:4]
 
 def _comma_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _log_level(raw: str | None, problems: list[str]) -> str:
+    level = (raw or "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        problems.append("POWERTOOLS_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return "INFO"
+    return level
 
 
 def _required_claims(raw: str, problems: list[str]) -> tuple[tuple[str, str | None], ...]:

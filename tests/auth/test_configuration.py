@@ -77,6 +77,7 @@ def test_secret_shaped_like_a_public_key_is_refused() -> None:
         ({"JWT_LEEWAY_SECONDS": "soon"}, "JWT_LEEWAY_SECONDS must be a number"),
         ({"JWKS_MIN_REFRESH_SECONDS": "-1"}, "JWKS_MIN_REFRESH_SECONDS must be a number"),
         ({"REQUIRED_CLAIMS": "=Chinmay"}, "has no claim name"),
+        ({"POWERTOOLS_LOG_LEVEL": "LOUD"}, "POWERTOOLS_LOG_LEVEL must be"),
     ],
     ids=lambda value: value if isinstance(value, str) else ",".join(value),
 )

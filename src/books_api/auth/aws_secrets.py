@@ -11,7 +11,7 @@ from typing import Any
 AWS_TIMEOUT_S = 2
 
 
-def _client(service: str) -> Any:
+def _client(service: str, region: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -20,12 +20,12 @@ def _client(service: str) -> Any:
         read_timeout=AWS_TIMEOUT_S,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    return boto3.client(service, config=config)  # type: ignore[call-overload]
+    return boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
 
 
-def fetch_secret(secret_id: str) -> str | bytes:
+def fetch_secret(secret_id: str, region: str | None = None) -> str | bytes:
     """The SecretString (or SecretBinary) of the current version of `secret_id`."""
-    response = _client("secretsmanager").get_secret_value(SecretId=secret_id)
+    response = _client("secretsmanager", region).get_secret_value(SecretId=secret_id)
     if "SecretString" in response:
         value: str = response["SecretString"]
         return value
@@ -33,8 +33,8 @@ def fetch_secret(secret_id: str) -> str | bytes:
     return binary
 
 
-def fetch_parameter(name: str) -> str:
+def fetch_parameter(name: str, region: str | None = None) -> str:
     """The decrypted value of an SSM parameter (a SecureString, or a String)."""
-    response = _client("ssm").get_parameter(Name=name, WithDecryption=True)
+    response = _client("ssm", region).get_parameter(Name=name, WithDecryption=True)
     value: str = response["Parameter"]["Value"]
     return value

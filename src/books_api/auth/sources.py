@@ -46,15 +46,19 @@ def key_source(
         return StaticSecret(settings.jwt_secret, settings.allow_weak_secret), algorithms
     from books_api.auth import aws_secrets
 
+    region = settings.region
+
     if settings.jwt_secret_arn:
         arn = settings.jwt_secret_arn
         source = FetchedSecret(
-            lambda: aws_secrets.fetch_secret(arn), settings.allow_weak_secret, on_failure
+            lambda: aws_secrets.fetch_secret(arn, region), settings.allow_weak_secret, on_failure
         )
     else:
         name = str(settings.jwt_secret_parameter)
         source = FetchedSecret(
-            lambda: aws_secrets.fetch_parameter(name), settings.allow_weak_secret, on_failure
+            lambda: aws_secrets.fetch_parameter(name, region),
+            settings.allow_weak_secret,
+            on_failure,
         )
     return source, algorithms
 
