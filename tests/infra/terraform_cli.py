@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ MISSING = "TERRAFORM NOT INSTALLED: terraform fmt/init/validate/test checks are 
 
 
 def require_terraform() -> str:
+    """terraform's path; skips the test (conftest prints one loud line) when it is missing."""
     if TERRAFORM is None:
-        print(f"\n*** {MISSING} ***", file=sys.stderr)
         pytest.skip(MISSING)
     return TERRAFORM
 

@@ -251,3 +251,15 @@ def test_every_variable_and_output_is_described() -> None:
             assert block.get("description"), f"{kind} {name} has no description"
     for name, block in module()["variable"].items():
         assert "type" in block, f"variable {name} has no type"
+
+
+def test_package_defaults_match_the_module_defaults() -> None:
+    makefile = (REPOSITORY / "Makefile").read_text("utf-8")
+    arch = re.search(r"^ARCH\s*\?=\s*(\S+)", makefile, re.MULTILINE)
+    python = re.search(r"^LAMBDA_PYTHON\s*\?=\s*(\S+)", makefile, re.MULTILINE)
+    assert arch and python, "the Makefile must define ARCH and LAMBDA_PYTHON for make package"
+    variables = module()["variable"]
+    assert variables["architecture"]["default"] == arch.group(1)
+    assert variables["runtime"]["default"] == f"python{python.group(1)}", (
+        "make package must build for the runtime the module deploys"
+    )

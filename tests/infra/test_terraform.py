@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.terraform_cli import REPOSITORY, require_terraform, terraform
+from tests.infra.terraform_cli import MISSING, REPOSITORY, TERRAFORM, require_terraform, terraform
+
+if TERRAFORM is None:
+    pytest.skip(MISSING, allow_module_level=True)
 
 MODULE = REPOSITORY / "infra" / "terraform"
 EXAMPLE = MODULE / "examples" / "complete"
