@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import statistics
 import time
 
@@ -128,3 +129,19 @@ def test_reused_keep_alive_connection_answers_without_delay(
         timings.append(time.perf_counter() - started)
     # Small writes held back by Nagle's algorithm would add ~40 ms to each answer.
     assert statistics.median(timings) < 0.03
+
+
+def test_client_leaving_mid_body_never_reaches_the_function(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    before = client.get(f"{gw.url}/open").json()["invocations"]
+    host, port = gw.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            b"POST /prod/echo HTTP/1.1\r\nHost: x\r\nauthorizationToken: allow\r\n"
+            b"Content-Length: 100\r\n\r\n" + b'{"partial": '
+        )
+        time.sleep(0.2)
+    time.sleep(0.2)
+    after = client.get(f"{gw.url}/open").json()["invocations"]
+    assert after == before + 1

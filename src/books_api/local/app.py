@@ -75,6 +75,8 @@ class GatewayApp:
                 await _send(send, 404, json_type, b'{"message":"Not Found"}')
             return
         body, too_large = await _read_body(receive)
+        if body is None:
+            return  # the client left before sending the whole body: nothing to answer
         if raw_path != self.prefix and not raw_path.startswith(self.prefix + "/"):
             # Outside the stage: API Gateway knows no such resource.
             response = gw.MISSING_AUTHENTICATION_TOKEN.response()
@@ -117,15 +119,16 @@ def create_app(gateway: Gateway, extra_routes: ExtraRoutes | None = None) -> Gat
     return GatewayApp(gateway, extra_routes)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The whole body, or (b"", True) once it passes the limit (the rest is drained)."""
+async def _read_body(receive: Receive) -> tuple[bytes | None, bool]:
+    """The whole body, or (b"", True) once it passes the limit (the rest is drained);
+    (None, False) when the client disconnects first: a partial body is never passed on."""
     chunks: list[bytes] = []
     size = 0
     too_large = False
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None, False
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_REQUEST_BODY:
