@@ -30,6 +30,12 @@ def _reject_constant(name: str) -> Any:
 
 
 def _to_number(text: str) -> Decimal:
+    if len(text) <= 18 and "e" not in text and "E" not in text:
+        # Short plain numbers are within DynamoDB's range: only trailing zeros to drop.
+        value = Decimal(text)
+        if not value:
+            return Decimal(0)
+        return value.normalize(_EXACT) if "." in text and text[-1] == "0" else value
     try:
         return canonical_number(Decimal(text))
     except InvalidOperation as exc:  # pragma: no cover - json only hands valid numbers

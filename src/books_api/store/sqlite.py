@@ -6,7 +6,6 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -138,22 +137,12 @@ class SQLiteBookStore:
         return Page(books, None)
 
     def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
-        """One transaction per batch; a writer thread commits a batch while the next is built."""
+        """One transaction per batch of `BATCH_SIZE` books."""
         counts = ImportCounts()
         verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
         sql = f"{verb} INTO books (book_id, version, doc) VALUES (?, ?, ?)"
-        writer_db = self._connect()
-        try:
-            with ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer") as writer:
-                pending: Future[None] | None = None
-                for batch in _row_batches(books):
-                    if pending is not None:
-                        pending.result()
-                    pending = writer.submit(_write_batch, writer_db, sql, batch, counts)
-                if pending is not None:
-                    pending.result()
-        finally:
-            writer_db.close()
+        for batch in _row_batches(books):
+            _write_batch(self._db(), sql, batch, counts)
         return counts
 
     def scan_all(self) -> Iterator[Book]:
