@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import sys
 import time
 from typing import Any
 
@@ -81,6 +82,10 @@ def malformed(event: dict[str, Any], context: Any) -> Any:
 
 def raises(event: dict[str, Any], context: Any) -> Any:
     raise RuntimeError("the function failed")
+
+
+def exits(event: dict[str, Any], context: Any) -> Any:
+    sys.exit(3)
 
 
 def sleepy(event: dict[str, Any], context: Any) -> Any:

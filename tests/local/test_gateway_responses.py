@@ -36,6 +36,14 @@ def test_function_that_raises_returns_502_and_the_gateway_keeps_serving(
     assert client.get(f"{gw.url}/open").status_code == 200
 
 
+def test_function_calling_sys_exit_returns_502_and_the_gateway_keeps_serving(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    response = client.get(f"{gw.url}/exits")
+    assert_gateway_error(response, 502, INTERNAL_ERROR, "InternalServerErrorException")
+    assert client.get(f"{gw.url}/open").status_code == 200
+
+
 def test_function_past_its_own_timeout_returns_502(gw: LocalGateway, client: httpx.Client) -> None:
     # sleepy has a 1 s Lambda timeout; the integration would wait 29 s.
     response = client.get(f"{gw.url}/sleepy", params={"seconds": "2"})

@@ -146,7 +146,7 @@ class LambdaFunction:
         token = _LOG_KEYS.set({"function_request_id": context.aws_request_id})
         try:
             return handler(event, context)
-        except Exception as error:
+        except BaseException as error:
             # Lambda writes a failed invocation's error to the function's log.
             logger.error(
                 "[ERROR] %s: %s (function %s, request %s)",
@@ -156,7 +156,10 @@ class LambdaFunction:
                 context.aws_request_id,
                 exc_info=logger.isEnabledFor(logging.DEBUG),
             )
-            raise
+            if isinstance(error, Exception):
+                raise
+            # sys.exit() in a handler ends Lambda's runtime, not the gateway.
+            raise RuntimeError(f"Runtime exited: {error!r}") from error
         finally:
             _LOG_KEYS.reset(token)
 
