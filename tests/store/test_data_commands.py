@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +50,29 @@ def test_import_of_a_missing_file_is_a_usage_error(
 ) -> None:
     assert main(["import", str(tmp_path / "nope.json"), "--db", str(tmp_path / "x.db")]) == 2
     assert "is not a file" in capsys.readouterr().err
+
+
+def test_import_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    source = tmp_path / "books.jsonl"
+    source.write_text("".join(f'{{"book_id": "b{i}"}}\n' for i in range(3000)), "utf-8")
+    controller, terminal = pty.openpty()
+    command = [sys.executable, "-m", "books_api.cli", "import", str(source)]
+    command += ["--db", str(tmp_path / "books.db")]
+    try:
+        finished = subprocess.run(command, stderr=terminal, stdout=subprocess.DEVNULL, timeout=60)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+    assert finished.returncode == 0
+    text = shown.decode()
+    assert "\r[" in text and "100%" in text and "3,000 records" in text
+    assert "Imported 3000 books" in text
