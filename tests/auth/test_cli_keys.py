@@ -102,7 +102,7 @@ def jwks_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     keys = tmp_path / "keys"
     books_api(tmp_path, "keys", "generate", "--alg", "ES256", "--out", str(keys))
     port = free_port()
-    env = cli_env(tmp_path, JWKS_MIN_REFRESH_SECONDS="0")
+    env = cli_env(tmp_path, JWKS_MIN_REFRESH_SECONDS="0")  # serve's own default is 1 s
     server = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--jwks", str(keys / "jwks.json")],
         env=env,
@@ -138,12 +138,12 @@ def test_serve_with_jwks_verifies_with_it_and_serves_it(
     local = books_api(tmp_path, "token").stdout.strip()  # HS256 with the local secret
     assert httpx.get(base + "/prod/books", headers={"authorizationToken": local}).status_code == 401
     # rotation: a new key is published in the served file; its tokens work, no restart
-    books_api(tmp_path, "keys", "generate", "--alg", "RS256", "--out", str(tmp_path / "new"))
-    old = json.loads((keys / "jwks.json").read_text())["keys"]
-    new = json.loads((tmp_path / "new" / "jwks.json").read_text())["keys"]
-    (keys / "jwks.json").write_text(json.dumps({"keys": old + new}))
-    new_key = str(tmp_path / "new" / "private-key.pem")
-    rotated = books_api(tmp_path, "token", "--alg", "RS256", "--key", new_key).stdout.strip()
+    new = tmp_path / "new"
+    publish = ("--publish-to", str(keys / "jwks.json"))
+    books_api(tmp_path, "keys", "generate", "--alg", "PS256", "--out", str(new), *publish)
+    assert len(json.loads((keys / "jwks.json").read_text())["keys"]) == 2
+    new_key = str(new / "private-key.pem")
+    rotated = books_api(tmp_path, "token", "--alg", "PS256", "--key", new_key).stdout.strip()
     assert (
         httpx.get(base + "/prod/books", headers={"authorizationToken": rotated}).status_code == 200
     )

@@ -1,7 +1,8 @@
 """Public keys from a JWKS URL, chosen by `kid`, cached in the warm container.
 
-An unknown `kid` triggers at most one refetch per `min_refresh_s`; a failed fetch keeps the
-keys already cached, and the tokens that need a missing key are refused (401).
+An unknown `kid` triggers at most one refetch per `min_refresh_s`, and keys older than
+MAX_AGE_S are refetched on use (so a key removed from the JWKS stops working); a failed fetch
+keeps the keys already cached, and the tokens that need a missing key are refused (401).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from books_api.auth.tokens import SignedToken, TokenRejected, algorithm
 
 FETCH_TIMEOUT_S = 2.0
+MAX_AGE_S = 300.0
 MAX_DOCUMENT_BYTES = 512 * 1024
 MIN_RSA_BITS = 2048
 _KEY_TYPES = {"RS": ("RSA", None), "PS": ("RSA", None)}
@@ -105,6 +107,10 @@ class JwksKeys:
         self.fetch_count = 0
 
     def key_for(self, token: SignedToken) -> Any:
+        if self._older_than(max(MAX_AGE_S, self.min_refresh_s)):
+            with self._lock:
+                if self._older_than(max(MAX_AGE_S, self.min_refresh_s)):
+                    self._refresh()
         prepared = self._prepared.get((token.kid, token.alg))
         if prepared is not None:
             return prepared
@@ -133,7 +139,10 @@ class JwksKeys:
         return jwks.get(kid)
 
     def _may_refresh(self) -> bool:
-        return self._fetched_at is None or self._clock() - self._fetched_at >= self.min_refresh_s
+        return self._fetched_at is None or self._older_than(self.min_refresh_s)
+
+    def _older_than(self, seconds: float) -> bool:
+        return self._fetched_at is not None and self._clock() - self._fetched_at >= seconds
 
     def _refresh(self) -> None:
         self._fetched_at = self._clock()

@@ -26,6 +26,13 @@ def register(commands: Any) -> None:
     generate.add_argument("--out", type=Path, required=True, help="directory to write into")
     generate.add_argument("--kid", default=None, help="key id (default: the RFC 7638 thumbprint)")
     generate.add_argument("--force", action="store_true", help="replace an existing key")
+    generate.add_argument(
+        "--publish-to",
+        type=Path,
+        default=None,
+        metavar="JWKS_FILE",
+        help="also add the public key to this JWKS (key rotation: old keys stay)",
+    )
     generate.set_defaults(run=run_generate)
 
 
@@ -47,6 +54,23 @@ def thumbprint(jwk: dict[str, Any]) -> str:
     canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def publish(jwk: dict[str, Any], jwks_file: Path) -> None:
+    """Add `jwk` to a JWKS file (created if absent), replacing a key with the same kid."""
+    from books_api.cli import CliError
+
+    try:
+        document = json.loads(jwks_file.read_text("utf-8")) if jwks_file.exists() else {}
+    except (OSError, ValueError) as error:
+        raise CliError(f"--publish-to {jwks_file}: not a readable JWKS ({error})") from None
+    keys = document.get("keys", []) if isinstance(document, dict) else None
+    if not isinstance(keys, list):
+        raise CliError(f'--publish-to {jwks_file}: a JWKS is an object with a "keys" list')
+    kept = [key for key in keys if not (isinstance(key, dict) and key.get("kid") == jwk["kid"])]
+    partial = jwks_file.with_name(jwks_file.name + ".tmp")
+    partial.write_text(json.dumps({"keys": [*kept, jwk]}, indent=2) + "\n", "utf-8")
+    partial.replace(jwks_file)  # readers never see a half-written file
 
 
 def generate_private_key(alg: str) -> Any:
@@ -79,6 +103,9 @@ def run_generate(args: argparse.Namespace) -> int:
         file.write(pem)
     jwk = public_jwk(private_key, args.alg, args.kid)
     jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2) + "\n", "utf-8")
+    if args.publish_to is not None:
+        publish(jwk, args.publish_to)
+        jwks_path = args.publish_to
     print(
         f"private key: {key_path} (keep it secret)\n"
         f"JWKS:        {jwks_path} (publish it; kid {jwk['kid']})\n"
@@ -103,6 +130,8 @@ def local_authorizer_environment(
     if jwks_file is not None:
         environment.update(dict.fromkeys(KEY_SOURCE_VARIABLES, ""))
         environment["JWKS_URL"] = f"http://{_loopback(host)}:{port}{JWKS_PATH}"
+        # A local file has no identity provider to spare: pick up rotated keys at once.
+        environment.setdefault("JWKS_MIN_REFRESH_SECONDS", "1")
         if not environment.get("JWT_ALGORITHMS"):
             environment["JWT_ALGORITHMS"] = ",".join(check_jwks_file(jwks_file))
     elif not any(environment.get(name) for name in KEY_SOURCE_VARIABLES[1:]):
@@ -123,7 +152,7 @@ def check_jwks_file(path: Path) -> list[str]:
     if not keys:
         raise CliError(f"--jwks {path}: no RSA or EC signing key in it")
     named = {str(jwk["alg"]) for jwk in keys.values() if jwk.get("alg") in ASYMMETRIC_ALGORITHMS}
-    return sorted(named | {"RS256", "ES256"})  # the defaults stay, so keys may rotate
+    return sorted(named | set(KEY_ALGORITHMS))  # any key `keys generate` makes may rotate in
 
 
 def _loopback(host: str) -> str:
