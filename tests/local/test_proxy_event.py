@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,15 @@ def test_repeated_request_header_keeps_all_values_and_the_last_in_headers(
     event = echoed(response)["event"]
     assert event["headers"]["x-dup"] == "second"
     assert event["multiValueHeaders"]["x-dup"] == ["first", "second"]
+
+
+def test_gateway_adds_forwarding_and_trace_headers(gw: LocalGateway, client: httpx.Client) -> None:
+    event = echoed(client.get(f"{gw.url}/open", headers={"X-Forwarded-For": "203.0.113.7"}))[
+        "event"
+    ]
+    headers = event["headers"]
+    assert headers["x-forwarded-for"] == "203.0.113.7, 127.0.0.1"
+    assert headers["X-Forwarded-Proto"] == "http"
+    assert headers["X-Forwarded-Port"] == gw.base.rsplit(":", 1)[1]
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["X-Amzn-Trace-Id"])
+    assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"

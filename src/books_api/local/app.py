@@ -85,17 +85,21 @@ class GatewayApp:
             return
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         client = scope.get("client")
+        source_ip = client[0] if client else "127.0.0.1"
+        request_id = new_request_id()
+        epoch_ms = now_ms()
+        _add_forwarding_headers(headers, source_ip, scope, request_id, epoch_ms)
         incoming = IncomingRequest(
             method=scope["method"],
             path=raw_path[len(self.prefix) :] or "/",
             query=parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True),
             headers=headers,
             body=body,
-            source_ip=client[0] if client else "127.0.0.1",
+            source_ip=source_ip,
             stage=self.gateway.stage,
             host=_host(headers),
-            request_id=new_request_id(),
-            request_time_epoch_ms=now_ms(),
+            request_id=request_id,
+            request_time_epoch_ms=epoch_ms,
             too_large=too_large,
         )
         try:
@@ -141,6 +145,27 @@ async def _read_body(receive: Receive) -> tuple[bytes | None, bool]:
     if too_large:
         return b"", True
     return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
+
+
+def _add_forwarding_headers(
+    headers: list[tuple[str, str]],
+    source_ip: str,
+    scope: Scope,
+    request_id: str,
+    epoch_ms: int,
+) -> None:
+    """The headers API Gateway adds to what the client sent (X-Forwarded-For appended to)."""
+    for index, (key, value) in enumerate(headers):
+        if key == "x-forwarded-for":
+            headers[index] = (key, f"{value}, {source_ip}")
+            break
+    else:
+        headers.append(("X-Forwarded-For", source_ip))
+    server = scope.get("server")
+    headers.append(("X-Forwarded-Port", str(server[1]) if server else "80"))
+    headers.append(("X-Forwarded-Proto", str(scope.get("scheme", "http"))))
+    trace = request_id.replace("-", "")[-24:]
+    headers.append(("X-Amzn-Trace-Id", f"Root=1-{epoch_ms // 1000:08x}-{trace}"))
 
 
 def _host(headers: list[tuple[str, str]]) -> str:
