@@ -136,6 +136,8 @@ def authorizer(event: dict[str, Any], context: Any) -> Any:
         "ratio": 0.5,
         "nothing": None,
     }
+    if token == "sleep":
+        time.sleep(1.5)
     if token == "raise":
         raise RuntimeError("authorizer bug")
     if token == "unauthorized":

@@ -112,3 +112,12 @@ def test_authorizer_context_with_an_object_value_returns_500(
     response = client.get(f"{gw.url}/echo", headers={"authorizationToken": "bad-context"})
     assert response.status_code == 500
     assert response.headers["x-amzn-ErrorType"] == "AuthorizerConfigurationException"
+
+
+def test_authorizer_past_its_timeout_returns_500(gw: LocalGateway, client: httpx.Client) -> None:
+    response = client.get(f"{gw.url}/slowauth", headers={"X-Slow-Token": "sleep"})
+    assert response.status_code == 500
+    assert response.json() == {"message": None}
+    assert response.headers["x-amzn-ErrorType"] == "AuthorizerConfigurationException"
+    assert response.elapsed.total_seconds() < 1.4
+    assert client.get(f"{gw.url}/slowauth", headers={"X-Slow-Token": "quick"}).status_code == 200
