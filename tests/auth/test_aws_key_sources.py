@@ -13,7 +13,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from books_api.auth import tokens
 from books_api.auth.authorizer import Unauthorized
+from books_api.auth.aws_secrets import fetch_secret
+from books_api.auth.keys import SECRET_MAX_AGE_S, FetchedSecret
 from tests.auth.conftest import LoggedAuthorizer, claims, hs256, token_event
 from tests.auth.signing import hmac_sign
 
@@ -163,3 +166,30 @@ def test_boto3_is_imported_only_for_an_aws_key_source(
         check=True,
     )
     assert json.loads(result.stdout.splitlines()[-1]) == loaded
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rotated_secret_is_picked_up_once_the_fetched_one_is_old(aws: None) -> None:
+    arn = create_secret(STRONG)
+    clock = Clock()
+    failures: list[str] = []
+    source = FetchedSecret(lambda: fetch_secret(arn), False, failures.append, clock)
+    token = tokens.parse(hs256(secret=STRONG), frozenset({"HS256"}))
+    assert source.key_for(token) == STRONG.encode()
+    rotated = STRONG[::-1]
+    boto3.client("secretsmanager").put_secret_value(SecretId=arn, SecretString=rotated)
+    clock.now += SECRET_MAX_AGE_S - 1
+    assert source.key_for(token) == STRONG.encode()  # fetched once, kept
+    clock.now += 1
+    assert source.key_for(token) == rotated.encode()
+    boto3.client("secretsmanager").delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+    clock.now += SECRET_MAX_AGE_S
+    assert source.key_for(token) == rotated.encode()  # a failed refresh keeps the secret
+    assert failures == ["ResourceNotFoundException ResourceNotFoundException"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-AWS_TIMEOUT_S = 2
+AWS_TIMEOUT_S = 1  # two attempts stay within the authorizer's 5 s timeout
 
 
 def _client(service: str, region: str | None) -> Any:
@@ -18,7 +18,7 @@ def _client(service: str, region: str | None) -> Any:
     config = Config(
         connect_timeout=AWS_TIMEOUT_S,
         read_timeout=AWS_TIMEOUT_S,
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "max_attempts": 2},
     )
     return boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
 

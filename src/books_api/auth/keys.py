@@ -12,6 +12,7 @@ from books_api.auth.tokens import SignedToken, TokenRejected, algorithm
 
 MIN_SECRET_BYTES = 32
 SECRET_RETRY_S = 5.0
+SECRET_MAX_AGE_S = 300.0
 
 
 class ConfigurationError(Exception):
@@ -68,9 +69,11 @@ class StaticSecret:
 
 
 class FetchedSecret:
-    """A secret fetched once per container on first use (Secrets Manager or SSM).
+    """A secret fetched on first use (Secrets Manager or SSM), then kept for SECRET_MAX_AGE_S,
+    so a rotated secret is picked up without a redeploy.
 
-    A failed fetch answers 401 and is retried at most every SECRET_RETRY_S seconds.
+    A failed first fetch answers 401; a failed refresh keeps the secret already fetched.
+    Either is retried at most every SECRET_RETRY_S seconds.
     """
 
     def __init__(
@@ -85,26 +88,30 @@ class FetchedSecret:
         self._on_failure = on_failure
         self._clock = clock
         self._key: bytes | None = None
-        self._retry_at = float("-inf")
+        self._next_fetch = float("-inf")
         self._lock = threading.Lock()
 
     def key_for(self, token: SignedToken) -> bytes:
         key = self._key
-        if key is None:
+        if key is None or self._clock() >= self._next_fetch:
             with self._lock:
-                key = self._key or self._load()
+                if self._key is None or self._clock() >= self._next_fetch:
+                    self._load()
+                key = self._key
+        if key is None:
+            raise TokenRejected("secret unavailable")
         return key
 
-    def _load(self) -> bytes:
-        if self._clock() < self._retry_at:
-            raise TokenRejected("secret unavailable")
+    def _load(self) -> None:
+        if self._clock() < self._next_fetch:
+            return
         try:
             self._key = secret_bytes(secret_from_text(self._fetch()), self._allow_weak)
         except Exception as error:
-            self._retry_at = self._clock() + SECRET_RETRY_S
+            self._next_fetch = self._clock() + SECRET_RETRY_S
             self._on_failure(describe(error))
-            raise TokenRejected("secret unavailable") from None
-        return self._key
+            return
+        self._next_fetch = self._clock() + SECRET_MAX_AGE_S
 
 
 def describe(error: BaseException) -> str:
