@@ -12,9 +12,13 @@ resource "aws_iam_role" "function" {
 resource "aws_iam_role_policy" "function" {
   for_each = local.function_names
 
-  name   = "${each.value}-least-privilege"
-  role   = aws_iam_role.function[each.key].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.function_statements[each.key] })
+  name = "${each.value}-least-privilege"
+  role = aws_iam_role.function[each.key].id
+  # A statement about a resource the module does not create (the secret, with jwks_url) is left out.
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [for statement in local.function_statements[each.key] : statement if alltrue([for resource in statement.Resource : resource != null])]
+  })
 }
 
 locals {
@@ -48,13 +52,13 @@ locals {
         Sid      = "JwtSecret"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = [aws_secretsmanager_secret.jwt.arn]
+        Resource = [local.secret_arn]
       },
       {
         Sid       = "JwtSecretKey"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]
-        Resource  = [aws_kms_key.this.arn]
+        Resource  = [local.secret_arn == null ? null : aws_kms_key.this.arn]
         Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
       },
       local.log_statements["authorizer"],

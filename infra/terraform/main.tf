@@ -36,14 +36,14 @@ locals {
       POWERTOOLS_LOG_LEVEL    = var.log_level
     }
     authorizer = {
-      JWT_SECRET_ARN           = aws_secretsmanager_secret.jwt.arn
+      JWT_SECRET_ARN           = local.secret_arn
       JWT_ISSUER               = var.jwt_issuer
       JWT_AUDIENCE             = var.jwt_audience
       JWT_ALGORITHMS           = var.jwt_algorithms
       JWT_LEEWAY_SECONDS       = var.jwt_leeway_seconds == null ? null : tostring(var.jwt_leeway_seconds)
       REQUIRED_CLAIMS          = var.required_claims
       ROLE_CLAIM               = var.role_claim
-      ROLE_PERMISSIONS         = var.role_permissions
+      ROLE_PERMISSIONS         = var.role_permissions == null ? null : jsonencode(var.role_permissions)
       JWKS_URL                 = var.jwks_url
       JWKS_MIN_REFRESH_SECONDS = var.jwks_min_refresh_seconds == null ? null : tostring(var.jwks_min_refresh_seconds)
       POWERTOOLS_SERVICE_NAME  = local.functions["authorizer"].environment["POWERTOOLS_SERVICE_NAME"]

@@ -34,8 +34,8 @@ output "function_arns" {
 }
 
 output "jwt_secret_arn" {
-  description = "ARN of the Secrets Manager secret holding the HS256 key that signs tokens."
-  value       = aws_secretsmanager_secret.jwt.arn
+  description = "ARN of the Secrets Manager secret holding the HS256 key that signs tokens (null with jwks_url)."
+  value       = local.secret_arn
 }
 
 output "kms_key_arn" {

@@ -190,14 +190,15 @@ variable "cursor_key" {
 # --- authorizer -------------------------------------------------------------
 
 variable "jwt_secret" {
-  description = "HS256 signing key stored in the module's Secrets Manager secret (at least 32 characters). Ephemeral: never written to the plan or the state. examples/complete generates one with the ephemeral aws_secretsmanager_random_password."
+  description = "HS256 signing key stored in the module's Secrets Manager secret (at least 32 characters); required unless jwks_url is set. Ephemeral: never written to the plan or the state. examples/complete generates one with the ephemeral aws_secretsmanager_random_password."
   type        = string
+  default     = null
   sensitive   = true
   ephemeral   = true
 
   validation {
-    condition     = length(var.jwt_secret) >= 32
-    error_message = "jwt_secret must hold at least 32 characters (HS256 needs a 256-bit key)."
+    condition     = var.jwks_url == null ? try(length(var.jwt_secret) >= 32, false) : var.jwt_secret == null
+    error_message = "Set jwt_secret to at least 32 characters (HS256 needs a 256-bit key), or set jwks_url and leave jwt_secret unset: the authorizer takes exactly one key source."
   }
 }
 
@@ -224,25 +225,25 @@ variable "secret_recovery_window_in_days" {
 }
 
 variable "jwt_issuer" {
-  description = "JWT_ISSUER: the `iss` every token must carry. Null: not checked."
+  description = "JWT_ISSUER: the accepted `iss` values, comma-separated. Null: not checked."
   type        = string
   default     = null
 }
 
 variable "jwt_audience" {
-  description = "JWT_AUDIENCE: the `aud` every token must carry. Null: not checked."
+  description = "JWT_AUDIENCE: the accepted `aud` values, comma-separated. Null: not checked."
   type        = string
   default     = null
 }
 
 variable "jwt_algorithms" {
-  description = "JWT_ALGORITHMS: comma-separated algorithms the authorizer accepts. Null: the code's default (HS256)."
+  description = "JWT_ALGORITHMS: comma-separated algorithms the authorizer accepts. Null: the key source's default (HS256 with the secret; RS256, ES256 with jwks_url)."
   type        = string
   default     = null
 }
 
 variable "jwt_leeway_seconds" {
-  description = "JWT_LEEWAY_SECONDS: clock skew tolerated on exp/nbf/iat. Null: the code's default."
+  description = "JWT_LEEWAY_SECONDS: clock skew tolerated on exp/nbf/iat. Null: the code's default (30)."
   type        = number
   default     = null
 
@@ -253,20 +254,20 @@ variable "jwt_leeway_seconds" {
 }
 
 variable "required_claims" {
-  description = "REQUIRED_CLAIMS: comma-separated claims every token must carry. Null: the code's default."
+  description = "REQUIRED_CLAIMS: `name=value` pairs, comma-separated, every token must match (a bare `name` only requires the claim). Null: none."
   type        = string
   default     = null
 }
 
 variable "role_claim" {
-  description = "ROLE_CLAIM: the claim holding the caller's role. Null: the code's default (Role, as in the article)."
+  description = "ROLE_CLAIM: the claim (or dotted path) holding the caller's role. Null: the code's default (Role, as in the article)."
   type        = string
   default     = null
 }
 
 variable "role_permissions" {
-  description = "ROLE_PERMISSIONS: which role may call which routes, in the format the settings module reads. Null: the code's default (api_user may call every route)."
-  type        = string
+  description = "ROLE_PERMISSIONS: the routes each role may call, e.g. { api_user = [\"*\"], reader = [\"GET /books\", \"GET /book\"] }. Null: the code's default (api_user may call every route)."
+  type        = map(list(string))
   default     = null
 }
 
@@ -282,9 +283,14 @@ variable "jwks_url" {
 }
 
 variable "jwks_min_refresh_seconds" {
-  description = "JWKS_MIN_REFRESH_SECONDS: least time between two fetches of the key set. Null: the code's default."
+  description = "JWKS_MIN_REFRESH_SECONDS: least time between two fetches of the key set. Null: the code's default (60)."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.jwks_min_refresh_seconds == null || try(var.jwks_min_refresh_seconds >= 0 && var.jwks_min_refresh_seconds <= 86400, false)
+    error_message = "jwks_min_refresh_seconds must be between 0 and 86400."
+  }
 }
 
 # --- table ------------------------------------------------------------------

@@ -42,8 +42,9 @@ NOT_GRANTED = {
 # The resource each service's actions must be limited to, per function.
 RESOURCES = {
     "dynamodb": "${aws_dynamodb_table.this.arn}",
-    "secretsmanager": "${aws_secretsmanager_secret.jwt.arn}",
+    "secretsmanager": "${local.secret_arn}",
 }
+KMS_KEY = "aws_kms_key.this.arn"
 ARTICLE_LOG_FIELDS = {
     "requestId",
     "ip",
@@ -152,8 +153,9 @@ def test_the_secret_never_reaches_a_function_environment() -> None:
     for function, variables in module()["locals"]["environment"].items():
         assert "JWT_SECRET" not in variables, f"{function} would get the secret in plain text"
     assert module()["locals"]["environment"]["authorizer"]["JWT_SECRET_ARN"] == (
-        "${aws_secretsmanager_secret.jwt.arn}"
+        "${local.secret_arn}"
     )
+    assert module()["locals"]["secret_arn"] == "${one(aws_secretsmanager_secret.jwt[*].arn)}"
 
 
 @pytest.mark.parametrize("function", sorted(HANDLERS))
@@ -194,7 +196,9 @@ def test_no_statement_grants_a_wildcard_beyond_xray(function: str) -> None:
             )
         services = {action.split(":")[0] for action in actions}
         if "kms" in services:
-            assert statement["Resource"] == ["${aws_kms_key.this.arn}"]
+            assert len(statement["Resource"]) == 1 and KMS_KEY in statement["Resource"][0], (
+                f"{function}: KMS actions must be limited to the module's key"
+            )
             via = statement["Condition"]["StringEquals"]["kms:ViaService"]
             assert via.split(".")[0] in {a.split(":")[0] for a in _granted_actions(function)}, (
                 f"{function}: KMS use must be limited to a service the function calls"
@@ -263,3 +267,12 @@ def test_package_defaults_match_the_module_defaults() -> None:
     assert variables["runtime"]["default"] == f"python{python.group(1)}", (
         "make package must build for the runtime the module deploys"
     )
+
+
+def test_module_readme_lists_every_input_and_output() -> None:
+    readme = (MODULE / "README.md").read_text("utf-8")
+    for kind in ("variable", "output"):
+        for name in module()[kind]:
+            assert f"| `{name}` |" in readme, (
+                f"infra/terraform/README.md does not list {kind} {name}"
+            )

@@ -107,7 +107,7 @@ run "functions_environment" {
   command = apply
 
   assert {
-    condition     = aws_lambda_function.this["authorizer"].environment[0].variables["JWT_SECRET_ARN"] == aws_secretsmanager_secret.jwt.arn
+    condition     = aws_lambda_function.this["authorizer"].environment[0].variables["JWT_SECRET_ARN"] == aws_secretsmanager_secret.jwt[0].arn
     error_message = "The authorizer must get the secret's ARN."
   }
 
@@ -144,7 +144,7 @@ run "authorizer_settings_are_passed_through" {
     jwt_issuer       = "https://issuer.example.com/"
     jwt_audience     = "books"
     role_claim       = "Role"
-    role_permissions = "{\"api_user\": [\"*\"]}"
+    role_permissions = { api_user = ["*"], reader = ["GET /books", "GET /book"] }
   }
 
   assert {
@@ -153,7 +153,7 @@ run "authorizer_settings_are_passed_through" {
   }
 
   assert {
-    condition     = aws_lambda_function.this["authorizer"].environment[0].variables["ROLE_CLAIM"] == "Role" && aws_lambda_function.this["authorizer"].environment[0].variables["ROLE_PERMISSIONS"] == "{\"api_user\": [\"*\"]}"
+    condition     = aws_lambda_function.this["authorizer"].environment[0].variables["ROLE_CLAIM"] == "Role" && jsondecode(aws_lambda_function.this["authorizer"].environment[0].variables["ROLE_PERMISSIONS"]) == { api_user = ["*"], reader = ["GET /books", "GET /book"] }
     error_message = "Role settings must reach the authorizer."
   }
 }
@@ -167,7 +167,7 @@ run "least_privilege" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Action == ["secretsmanager:GetSecretValue"] && jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Resource == [aws_secretsmanager_secret.jwt.arn]
+    condition     = jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Action == ["secretsmanager:GetSecretValue"] && jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Resource == [aws_secretsmanager_secret.jwt[0].arn]
     error_message = "The authorizer may only read this secret."
   }
 
@@ -295,7 +295,6 @@ run "bad_inputs_are_refused" {
   variables {
     architecture          = "sparc"
     stage_name            = "prod/v1"
-    jwt_secret            = "too-short"
     books_package         = "dist/books.tar.gz"
     jwks_url              = "http://keys.example.com/jwks.json"
     throttling_rate_limit = 0
@@ -304,9 +303,18 @@ run "bad_inputs_are_refused" {
   expect_failures = [
     var.architecture,
     var.stage_name,
-    var.jwt_secret,
     var.books_package,
     var.jwks_url,
     var.throttling_rate_limit,
   ]
+}
+
+run "short_secret_is_refused" {
+  command = plan
+
+  variables {
+    jwt_secret = "too-short"
+  }
+
+  expect_failures = [var.jwt_secret]
 }
