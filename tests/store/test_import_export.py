@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from books_api.core.book import utc_now, with_audit_defaults
-from books_api.store import records
+from books_api.store import parallel, records
 from books_api.store.base import BookStore
 from books_api.store.exporter import FORMATS, export_books
 from books_api.store.importer import import_file
@@ -155,3 +155,35 @@ def test_a_number_cut_by_a_chunk_is_read_whole(monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(records, "CHUNK_CHARS", size)
         (record,) = read_records(io.StringIO(text))
         assert record.book == {"book_id": "a", "n": Decimal("123456789.125")}
+
+
+def test_large_json_lines_import_in_worker_processes_matches_the_in_process_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [json.dumps({"book_id": f"p{i:05d}", "price": i / 4}) for i in range(12_000)]
+    lines[4321] = '{"book_id": "bad", "price": -1}'
+    lines[9000] = "{broken"
+    lines.insert(100, "")
+    path = write(tmp_path, "books.jsonl", "\n".join(lines) + "\n")
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(parallel, "LINES_PER_TASK", 1000)
+    in_workers = SQLiteBookStore(tmp_path / "workers.db")
+    report = import_file(in_workers, path, actor="loader")
+    assert parallel.worker_count(path.stat().st_size) >= 1
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 10**12)
+    in_process = SQLiteBookStore(tmp_path / "process.db")
+    expected = import_file(in_process, path, actor="loader")
+    assert (report.read, report.written, report.invalid) == (12_000, 11_998, 2)
+    assert [(r.line, r.error) for r in report.invalid_listed] == [
+        (r.line, r.error) for r in expected.invalid_listed
+    ]
+    assert [r.line for r in report.invalid_listed] == [4323, 9002]
+
+    def without_times(store: BookStore) -> list[dict[str, object]]:
+        return [
+            {k: v for k, v in book.items() if k not in ("created_at", "updated_at")}
+            for book in store.scan_all()
+        ]
+
+    assert without_times(in_workers) == without_times(in_process)
+    assert books_by_id(in_workers)["p00003"]["price"] == Decimal("0.75")

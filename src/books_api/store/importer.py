@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from books_api.core.book import Book, utc_now, with_audit_defaults
-from books_api.store.base import BookStore
-from books_api.store.records import Record, read_records
+from books_api.store.base import BookStore, ImportCounts
+from books_api.store.parallel import encoded_batches, worker_count
+from books_api.store.records import Record, json_lines, read_records
+from books_api.store.sqlite import Row, SQLiteBookStore
 
 MAX_LISTED_INVALID = 100
 PROGRESS_EVERY = 2000
@@ -66,10 +68,48 @@ def import_file(
             return checked
     report = ImportReport()
     now = utc_now()
+    if isinstance(store, SQLiteBookStore) and worker_count(path.stat().st_size):
+        counts = _parallel_json_lines(store, path, report, overwrite, actor, now, progress)
+        if counts is not None:
+            report.written, report.skipped = counts.written, counts.skipped
+            return report
     books = (with_audit_defaults(book, actor, now) for book in _valid_books(path, report, progress))
     counts = store.write_many(books, overwrite=overwrite)
     report.written, report.skipped = counts.written, counts.skipped
     return report
+
+
+def _parallel_json_lines(
+    store: SQLiteBookStore,
+    path: Path,
+    report: ImportReport,
+    overwrite: bool,
+    actor: str,
+    now: str,
+    progress: Progress | None,
+) -> ImportCounts | None:
+    """A large JSON Lines file through worker processes; None if it is not JSON Lines."""
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        text = TextChunks(raw)
+        start = json_lines(text)
+        if start is None:
+            return None
+
+        def rows() -> Iterator[Row]:
+            batches = encoded_batches(*start, worker_count(size), actor, now)
+            for batch in batches:
+                report.read += batch.records
+                for record in batch.invalid:
+                    report.note_invalid(record)
+                if progress:
+                    progress(text.bytes_read, size, report.read)
+                yield from batch.rows
+
+        counts = store.write_encoded(rows(), overwrite=overwrite)
+        if progress:
+            progress(size, size, report.read)
+        return counts
 
 
 def _valid_books(path: Path, report: ImportReport, progress: Progress | None) -> Iterator[Book]:

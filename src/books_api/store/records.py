@@ -65,6 +65,17 @@ def read_records(stream: Readable) -> Iterator[Record]:
         yield to_record(line, value)
 
 
+def json_lines(stream: Readable) -> tuple[int, Iterator[str]] | None:
+    """For JSON Lines: the first line's number and an iterator of the lines; else None.
+
+    Only the start of `stream` is read; when it answers None, open the file again.
+    """
+    reader = _ChunkReader(stream)
+    if reader.peek() == "{" and reader.first_line_is_record():
+        return reader.line, reader.remaining_lines(stream)
+    return None
+
+
 def to_record(line: int, value: Any) -> Record:
     try:
         return Record(line, check_stored_book(_plain(value)))

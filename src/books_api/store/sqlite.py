@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
 ) WITHOUT ROWID;
 """
 BATCH_SIZE = 5000
+Row = tuple[str, int, str]  # book_id, version, the book as JSON
 
 
 class SQLiteBookStore:
@@ -138,10 +139,20 @@ class SQLiteBookStore:
 
     def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
         """One transaction per batch of `BATCH_SIZE` books."""
+        return self.write_encoded((encode_row(book) for book in books), overwrite)
+
+    def write_encoded(self, rows: Iterable[Row], overwrite: bool = False) -> ImportCounts:
+        """`write_many` for books already encoded by `encode_row` (e.g. in other processes)."""
         counts = ImportCounts()
         verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
         sql = f"{verb} INTO books (book_id, version, doc) VALUES (?, ?, ?)"
-        for batch in _row_batches(books):
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH_SIZE:
+                _write_batch(self._db(), sql, batch, counts)
+                batch = []
+        if batch:
             _write_batch(self._db(), sql, batch, counts)
         return counts
 
@@ -193,22 +204,14 @@ def _load(doc: str) -> Book:
     return book
 
 
-def _row_batches(books: Iterable[Book]) -> Iterator[list[tuple[str, int, str]]]:
-    batch: list[tuple[str, int, str]] = []
-    for book in books:
-        if "version" not in book:
-            book = {**book, "version": 1}
-        batch.append((book["book_id"], int(book["version"]), codec.dumps(book)))
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def encode_row(book: Book) -> Row:
+    """The row that stores `book` (version 1 unless it has one)."""
+    if "version" not in book:
+        book = {**book, "version": 1}
+    return book["book_id"], int(book["version"]), codec.dumps(book)
 
 
-def _write_batch(
-    db: sqlite3.Connection, sql: str, batch: list[tuple[str, int, str]], counts: ImportCounts
-) -> None:
+def _write_batch(db: sqlite3.Connection, sql: str, batch: list[Row], counts: ImportCounts) -> None:
     with _Transaction(db):
         before = db.total_changes
         db.executemany(sql, batch)
