@@ -78,6 +78,7 @@ class ApiSpec:
     raw: dict[str, Any] = field(repr=False)
     binary_media_types: tuple[str, ...] = ()
     cors: CorsConfig | None = None
+    gateway_responses: dict[str, Any] = field(default_factory=dict)  # the raw extension
 
 
 def load(document_path: Path, functions_path: Path) -> ApiSpec:
@@ -93,6 +94,7 @@ def load(document_path: Path, functions_path: Path) -> ApiSpec:
         document,
         tuple(str(t) for t in document.get("x-amazon-apigateway-binary-media-types") or ()),
         _cors(document.get("x-amazon-apigateway-cors")),
+        document.get("x-amazon-apigateway-gateway-responses") or {},
     )
 
 

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from books_api.auth.policy import Decision, evaluate
-from books_api.local import cors
+from books_api.local import cors, custom_responses
 from books_api.local import responses as gw
 from books_api.local.access_log import AccessLog
 from books_api.local.authorizer_cache import AuthorizerCache
@@ -49,6 +49,7 @@ class Gateway:
         self.caches = {name: AuthorizerCache(a.ttl_s) for name, a in spec.authorizers.items()}
         self.access_log = access_log
         self.throttle = throttle or TokenBucket()
+        self.custom_responses = custom_responses.parse(spec.gateway_responses)
 
     def handle(self, request: IncomingRequest) -> gw.GatewayResponse:
         """`respond` for callers without an event loop."""
@@ -57,9 +58,9 @@ class Gateway:
     async def respond(self, request: IncomingRequest) -> gw.GatewayResponse:
         resource = "-"
         if request.too_large:
-            response = gw.REQUEST_TOO_LARGE.response()
+            response = self._error(gw.REQUEST_TOO_LARGE, request)
         elif not self.throttle.take():
-            response = gw.THROTTLED.response()
+            response = self._error(gw.THROTTLED, request)
         else:
             match = self.router.match(request.method, request.path)
             if match is not None:
@@ -68,7 +69,7 @@ class Gateway:
             elif self.spec.cors is not None and cors.is_preflight(request):
                 response = cors.preflight(self.spec.cors, request)
             else:
-                response = gw.MISSING_AUTHENTICATION_TOKEN.response()
+                response = self._error(gw.MISSING_AUTHENTICATION_TOKEN, request)
             if self.spec.cors is not None and request.method != "OPTIONS":
                 cors.add_response_headers(self.spec.cors, request, response.headers)
         response.headers.append(("x-amzn-RequestId", request.request_id))
@@ -92,7 +93,7 @@ class Gateway:
         if operation.authorizer is not None:
             outcome = await self._authorize(request, self.spec.authorizers[operation.authorizer])
             if isinstance(outcome, gw.GatewayError):
-                return outcome.response()
+                return self._error(outcome, request)
             authorizer_context = outcome
         if operation.mock is not None:
             mock = operation.mock
@@ -107,7 +108,13 @@ class Gateway:
             authorizer_context,
             self.spec.binary_media_types,
         )
-        return await self._integrate(operation, event, request.request_id)
+        result = await self._integrate(operation, event, request.request_id)
+        return self._error(result, request) if isinstance(result, gw.GatewayError) else result
+
+    def _error(self, error: gw.GatewayError, request: IncomingRequest) -> gw.GatewayResponse:
+        if not self.custom_responses:
+            return error.response()
+        return custom_responses.render(error, self.custom_responses, request)
 
     async def _authorize(
         self, request: IncomingRequest, authorizer: AuthorizerSpec
@@ -167,7 +174,7 @@ class Gateway:
 
     async def _integrate(
         self, operation: Operation, event: dict[str, Any], request_id: str
-    ) -> gw.GatewayResponse:
+    ) -> gw.GatewayResponse | gw.GatewayError:
         assert operation.function is not None
         function = self.functions[operation.function]
         integration_s = operation.timeout_ms / 1000
@@ -179,10 +186,10 @@ class Gateway:
             # The function's own timeout fails the invocation (502); the gateway's
             # integration timeout answers 504 first when it is the shorter one.
             if integration_s < function.spec.timeout_s:
-                return gw.INTEGRATION_TIMEOUT.response()
-            return gw.INTEGRATION_FAILURE.response()
+                return gw.INTEGRATION_TIMEOUT
+            return gw.INTEGRATION_FAILURE
         except InvocationFailed:
-            return gw.INTEGRATION_FAILURE.response()
+            return gw.INTEGRATION_FAILURE
         return to_gateway_response(result)
 
 

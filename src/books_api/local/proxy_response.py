@@ -13,28 +13,28 @@ from books_api.local import responses as gw
 MAX_FUNCTION_RESPONSE = 6_291_556
 
 
-def to_gateway_response(result: Any) -> gw.GatewayResponse:
+def to_gateway_response(result: Any) -> gw.GatewayResponse | gw.GatewayError:
     """Anything malformed, or too large for Lambda to return, is a 502."""
     if not isinstance(result, dict):
-        return gw.INTEGRATION_FAILURE.response()
+        return gw.INTEGRATION_FAILURE
     status = result.get("statusCode")
     body = result.get("body")
     headers = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        return gw.INTEGRATION_FAILURE.response()
+        return gw.INTEGRATION_FAILURE
     if body is not None and not isinstance(body, str):
-        return gw.INTEGRATION_FAILURE.response()
+        return gw.INTEGRATION_FAILURE
     if not isinstance(headers, dict) or not isinstance(multi, dict):
-        return gw.INTEGRATION_FAILURE.response()
+        return gw.INTEGRATION_FAILURE
     if _too_large(result, body):
-        return gw.INTEGRATION_FAILURE.response()
+        return gw.INTEGRATION_FAILURE
     raw = (body or "").encode("utf-8")
     if result.get("isBase64Encoded") and body:
         try:
             raw = base64.b64decode(body, validate=True)
         except (ValueError, binascii.Error):
-            return gw.INTEGRATION_FAILURE.response()
+            return gw.INTEGRATION_FAILURE
     return gw.GatewayResponse(status, _headers(headers, multi), raw)
 
 

@@ -16,8 +16,10 @@ class GatewayResponse:
 @dataclass(frozen=True)
 class GatewayError:
     status: int
-    error_type: str
+    error_type: str  # the x-amzn-ErrorType header
     body: bytes
+    response_type: str = "DEFAULT_4XX"  # the gateway response type a document may customise
+    message: str | None = None  # $context.error.message
 
     def response(self) -> GatewayResponse:
         return GatewayResponse(
@@ -31,26 +33,42 @@ def _body(key: str, message: str | None) -> bytes:
     return json.dumps({key: message}, separators=(",", ":")).encode()
 
 
-MISSING_AUTHENTICATION_TOKEN = GatewayError(
-    403, "MissingAuthenticationTokenException", _body("message", "Missing Authentication Token")
+def _error(
+    status: int, error_type: str, response_type: str, message: str | None, key: str = "message"
+) -> GatewayError:
+    return GatewayError(status, error_type, _body(key, message), response_type, message)
+
+
+MISSING_AUTHENTICATION_TOKEN = _error(
+    403,
+    "MissingAuthenticationTokenException",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "Missing Authentication Token",
 )
-UNAUTHORIZED = GatewayError(401, "UnauthorizedException", _body("message", "Unauthorized"))
-EXPLICIT_DENY = GatewayError(
+UNAUTHORIZED = _error(401, "UnauthorizedException", "UNAUTHORIZED", "Unauthorized")
+EXPLICIT_DENY = _error(
     403,
     "AccessDeniedException",
-    _body("Message", "User is not authorized to access this resource with an explicit deny"),
+    "ACCESS_DENIED",
+    "User is not authorized to access this resource with an explicit deny",
+    key="Message",
 )
-ACCESS_DENIED = GatewayError(
-    403, "AccessDeniedException", _body("Message", "User is not authorized to access this resource")
+ACCESS_DENIED = _error(
+    403,
+    "AccessDeniedException",
+    "ACCESS_DENIED",
+    "User is not authorized to access this resource",
+    key="Message",
 )
-AUTHORIZER_FAILURE = GatewayError(500, "AuthorizerConfigurationException", _body("message", None))
-INTEGRATION_FAILURE = GatewayError(
-    502, "InternalServerErrorException", _body("message", "Internal server error")
+AUTHORIZER_FAILURE = _error(
+    500, "AuthorizerConfigurationException", "AUTHORIZER_CONFIGURATION_ERROR", None
 )
-INTEGRATION_TIMEOUT = GatewayError(
-    504, "InternalServerErrorException", _body("message", "Endpoint request timed out")
+# A failed Lambda proxy invocation has no response type of its own: DEFAULT_5XX applies.
+INTEGRATION_FAILURE = _error(
+    502, "InternalServerErrorException", "DEFAULT_5XX", "Internal server error"
 )
-REQUEST_TOO_LARGE = GatewayError(
-    413, "RequestTooLargeException", _body("message", "Request Too Long")
+INTEGRATION_TIMEOUT = _error(
+    504, "InternalServerErrorException", "INTEGRATION_TIMEOUT", "Endpoint request timed out"
 )
-THROTTLED = GatewayError(429, "TooManyRequestsException", _body("message", "Too Many Requests"))
+REQUEST_TOO_LARGE = _error(413, "RequestTooLargeException", "REQUEST_TOO_LARGE", "Request Too Long")
+THROTTLED = _error(429, "TooManyRequestsException", "THROTTLED", "Too Many Requests")
