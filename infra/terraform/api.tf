@@ -74,7 +74,7 @@ resource "aws_api_gateway_stage" "this" {
   depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
 }
 
-resource "aws_api_gateway_method_settings" "all" {
+resource "aws_api_gateway_method_settings" "this" {
   #checkov:skip=CKV_AWS_225:Caching stays off for the reasons given on the stage (CKV_AWS_120).
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name

@@ -155,7 +155,7 @@ def test_the_secret_never_reaches_a_function_environment() -> None:
     assert module()["locals"]["environment"]["authorizer"]["JWT_SECRET_ARN"] == (
         "${local.secret_arn}"
     )
-    assert module()["locals"]["secret_arn"] == "${one(aws_secretsmanager_secret.jwt[*].arn)}"
+    assert module()["locals"]["secret_arn"] == "${one(aws_secretsmanager_secret.this[*].arn)}"
 
 
 @pytest.mark.parametrize("function", sorted(HANDLERS))

@@ -43,7 +43,7 @@ run "jwks_replaces_the_secret" {
   command = plan
 
   assert {
-    condition     = length(aws_secretsmanager_secret.jwt) == 0 && output.jwt_secret_arn == null
+    condition     = length(aws_secretsmanager_secret.this) == 0 && output.jwt_secret_arn == null
     error_message = "With jwks_url there must be no secret."
   }
 

@@ -88,7 +88,7 @@ run "api_stage_and_authorizer" {
   }
 
   assert {
-    condition     = aws_api_gateway_method_settings.all.method_path == "*/*" && aws_api_gateway_method_settings.all.settings[0].metrics_enabled && aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit == 100 && aws_api_gateway_method_settings.all.settings[0].throttling_burst_limit == 200 && aws_api_gateway_method_settings.all.settings[0].logging_level == "ERROR"
+    condition     = aws_api_gateway_method_settings.this.method_path == "*/*" && aws_api_gateway_method_settings.this.settings[0].metrics_enabled && aws_api_gateway_method_settings.this.settings[0].throttling_rate_limit == 100 && aws_api_gateway_method_settings.this.settings[0].throttling_burst_limit == 200 && aws_api_gateway_method_settings.this.settings[0].logging_level == "ERROR"
     error_message = "Every method must have metrics, logging and the default throttling."
   }
 
@@ -107,7 +107,7 @@ run "functions_environment" {
   command = apply
 
   assert {
-    condition     = aws_lambda_function.this["authorizer"].environment[0].variables["JWT_SECRET_ARN"] == aws_secretsmanager_secret.jwt[0].arn
+    condition     = aws_lambda_function.this["authorizer"].environment[0].variables["JWT_SECRET_ARN"] == aws_secretsmanager_secret.this[0].arn
     error_message = "The authorizer must get the secret's ARN."
   }
 
@@ -167,7 +167,7 @@ run "least_privilege" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Action == ["secretsmanager:GetSecretValue"] && jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Resource == [aws_secretsmanager_secret.jwt[0].arn]
+    condition     = jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Action == ["secretsmanager:GetSecretValue"] && jsondecode(aws_iam_role_policy.function["authorizer"].policy).Statement[0].Resource == [aws_secretsmanager_secret.this[0].arn]
     error_message = "The authorizer may only read this secret."
   }
 
