@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
 ) WITHOUT ROWID;
 """
 BATCH_SIZE = 5000
+SCAN_CHUNK = 2000
 Row = tuple[str, int, str]  # book_id, version, the book as JSON
 
 
@@ -157,13 +158,22 @@ class SQLiteBookStore:
         return counts
 
     def scan_all(self) -> Iterator[Book]:
-        after: str | None = None
+        # Keyset chunks: no read transaction stays open while the caller works.
+        after = ""
         while True:
-            page = self.list_page(1000, after)
-            yield from page.books
-            if page.last_key is None:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT book_id, doc FROM books WHERE book_id > ? ORDER BY book_id LIMIT ?",
+                    (after, SCAN_CHUNK),
+                )
+                .fetchall()
+            )
+            for _, doc in rows:
+                yield _load(doc)
+            if len(rows) < SCAN_CHUNK:
                 return
-            after = page.last_key
+            after = rows[-1][0]
 
     def default_cursor_key(self) -> bytes:
         """A random key made once per database file, shared by every process using it."""
