@@ -3,7 +3,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:API Gateway invokes both functions synchronously; a dead-letter queue only receives failed asynchronous events.
   #checkov:skip=CKV_AWS_117:The functions call only DynamoDB, Secrets Manager and X-Ray public endpoints; a VPC would add NAT or endpoints and nothing to protect.
   #checkov:skip=CKV_AWS_272:The zips are built reproducibly by make package and pinned by source_code_hash; code signing needs an AWS Signer profile outside this module.
-  #checkov:skip=CKV_AWS_173:The environment holds names, ARNs and settings, no secret (the JWT key stays in Secrets Manager); Lambda encrypts it at rest with its AWS managed key.
+  #checkov:skip=CKV_AWS_173:The environment holds names, ARNs and settings; the JWT key stays in Secrets Manager, and the optional cursor_key only makes page tokens tamper-evident. Lambda encrypts it at rest with its AWS managed key.
   for_each = local.function_names
 
   function_name    = each.value
