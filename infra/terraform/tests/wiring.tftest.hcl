@@ -127,6 +127,11 @@ run "functions_environment" {
   }
 
   assert {
+    condition     = alltrue([for key, entry in yamldecode(file("../../openapi/functions.yaml")) : aws_lambda_function.this[entry.name].timeout == entry.timeout && aws_lambda_function.this[entry.name].memory_size == entry.memory])
+    error_message = "Timeout and memory must come from openapi/functions.yaml."
+  }
+
+  assert {
     condition     = alltrue([for function in aws_lambda_function.this : function.runtime == "python3.12" && function.architectures == tolist(["arm64"]) && function.tracing_config[0].mode == "Active"])
     error_message = "Both functions must run python3.12 on arm64 with active tracing by default."
   }
