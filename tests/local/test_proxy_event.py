@@ -102,6 +102,23 @@ def test_path_parameters_and_greedy_proxy_are_decoded(
     event = echoed(client.get(f"{gw.url}/files/x/y/z.txt", headers=headers))["event"]
     assert event["resource"] == "/files/{proxy+}"
     assert event["pathParameters"] == {"proxy": "x/y/z.txt"}
+    # One segment: the plain parameter is more specific than the greedy one.
+    event = echoed(client.get(f"{gw.url}/files/z.txt", headers=headers))["event"]
+    assert event["resource"] == "/files/{name}"
+
+
+def test_any_method_serves_every_method_not_defined_on_its_own(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    for method in ("GET", "POST", "PUT", "PATCH", "HEAD"):
+        response = client.request(method, f"{gw.url}/any/a/b")
+        assert response.status_code == 200, method
+        if method != "HEAD":
+            event = response.json()["event"]
+            assert event["httpMethod"] == method
+            assert event["resource"] == "/any/{proxy+}"
+            assert event["requestContext"]["httpMethod"] == method
+    assert client.delete(f"{gw.url}/any/a/b").status_code == 502  # DELETE has its own
 
 
 def test_text_body_is_passed_as_a_string(gw: LocalGateway, client: httpx.Client) -> None:

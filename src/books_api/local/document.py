@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+ANY_METHOD = "x-amazon-apigateway-any-method"  # every method not defined on its own
 DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
 DEFAULT_AUTHORIZER_TTL = 300
 _TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
@@ -61,7 +62,7 @@ class CorsConfig:
 
 @dataclass(frozen=True)
 class Operation:
-    method: str  # upper case
+    method: str  # upper case; ANY for x-amazon-apigateway-any-method
     resource: str  # e.g. /book or /books/{id}
     function: str | None  # FunctionSpec.key; None for a mock integration
     timeout_ms: int
@@ -164,10 +165,11 @@ def _operations(
 ) -> Any:
     default_security = document.get("security")
     for resource, item in (document.get("paths") or {}).items():
-        for method in HTTP_METHODS:
+        for method in (*HTTP_METHODS, ANY_METHOD):
             operation = (item or {}).get(method)
             if operation is None:
                 continue
+            method = "ANY" if method == ANY_METHOD else method
             where = f"{method.upper()} {resource}"
             integration = operation.get("x-amazon-apigateway-integration")
             if not isinstance(integration, dict):

@@ -25,16 +25,27 @@ class Router:
                 self._exact[(operation.method, operation.resource)] = operation
             else:
                 self._templated.append((_compile(operation.resource), operation))
-        self._templated.sort(key=lambda entry: -entry[1].resource.count("/"))
+        # The most specific first: more segments, then plain {param} before greedy {proxy+},
+        # then a method of its own before ANY.
+        self._templated.sort(
+            key=lambda entry: (
+                -entry[1].resource.count("/"),
+                "+}" in entry[1].resource,
+                entry[1].resource.count("{"),
+                entry[1].method == "ANY",
+            )
+        )
 
     def match(self, method: str, path: str) -> Match | None:
         # API Gateway treats a trailing slash as the same resource.
         resource_path = path.rstrip("/") or "/"
-        operation = self._exact.get((method, resource_path))
+        operation = self._exact.get((method, resource_path)) or self._exact.get(
+            ("ANY", resource_path)
+        )
         if operation is not None:
             return Match(operation, None)
         for pattern, operation in self._templated:
-            if operation.method != method:
+            if operation.method != method and operation.method != "ANY":
                 continue
             found = pattern.fullmatch(resource_path)
             if found:
