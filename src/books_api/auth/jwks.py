@@ -104,7 +104,6 @@ class JwksKeys:
         self._prepared: dict[tuple[str | None, str], Any] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
-        self.fetch_count = 0
 
     def key_for(self, token: SignedToken) -> Any:
         if self._older_than(max(MAX_AGE_S, self.min_refresh_s)):
@@ -146,7 +145,6 @@ class JwksKeys:
 
     def _refresh(self) -> None:
         self._fetched_at = self._clock()
-        self.fetch_count += 1
         try:
             jwks = parse_document(self._fetch(self.url))
         except Exception as error:
