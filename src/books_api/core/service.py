@@ -102,7 +102,8 @@ def _page_size(text: str | None) -> int:
 
 
 def _etag(book: Book) -> dict[str, str]:
-    return {"ETag": f'"{book["version"]}"'}
+    # Items written to the table by other tools may have no version yet: "0".
+    return {"ETag": f'"{book.get("version", 0)}"'}
 
 
 def _expected_version(if_match: str | None) -> int | None:
