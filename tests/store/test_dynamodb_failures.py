@@ -69,3 +69,47 @@ def test_unreachable_endpoint_is_reported_as_store_unavailable(
     store = DynamoDBBookStore("Books", region=REGION, endpoint_url=closed)
     with pytest.raises(StoreUnavailable):
         store.create({"book_id": "1"})
+
+
+class PartlyProcessingEndpoint(BaseHTTPRequestHandler):
+    """BatchWriteItem leaves half of each request unprocessed, as DynamoDB may under load."""
+
+    written: list[str] = []  # noqa: RUF012 - shared by the handler's instances
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        target = self.headers["X-Amz-Target"].rsplit(".", 1)[-1]
+        if target == "BatchGetItem":
+            answer: dict[str, object] = {"Responses": {"Books": []}, "UnprocessedKeys": {}}
+        else:
+            puts = request["RequestItems"]["Books"]
+            done, left = puts[: (len(puts) + 1) // 2], puts[(len(puts) + 1) // 2 :]
+            type(self).written += [put["PutRequest"]["Item"]["book_id"]["S"] for put in done]
+            answer = {"UnprocessedItems": {"Books": left} if left else {}}
+        body = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_unprocessed_batch_items_are_sent_again_until_written(
+    fake_aws_credentials: None,
+) -> None:
+    PartlyProcessingEndpoint.written = []
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), PartlyProcessingEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        store = DynamoDBBookStore("Books", region=REGION, endpoint_url=endpoint)
+        counts = store.write_many({"book_id": f"b{i:02d}"} for i in range(40))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert counts.written == 40
+    assert sorted(PartlyProcessingEndpoint.written) == [f"b{i:02d}" for i in range(40)]

@@ -184,6 +184,8 @@ class DynamoDBBookStore:
                 return Page(books, books[-1]["book_id"])
 
     def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
+        """BatchWriteItem cannot be conditional: without `overwrite`, ids are looked up first
+        (BatchGetItem), so a book created between the lookup and the write is replaced."""
         counts = ImportCounts()
         for chunk in _chunks(books, BATCH_GET_SIZE):
             unique = _unique(chunk, keep_last=overwrite)
