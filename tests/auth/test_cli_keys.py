@@ -157,3 +157,37 @@ def test_serve_refuses_a_file_that_is_not_a_jwks(tmp_path: Path) -> None:
         tmp_path, "serve", "--port", str(free_port()), "--jwks", str(bogus), check=False
     )
     assert result.returncode == 2 and "no RSA or EC signing key" in result.stderr
+
+
+def test_serve_takes_authorizer_variables_from_the_shell(tmp_path: Path) -> None:
+    permissions = json.dumps({"api_user": ["*"], "reader": ["GET /books", "GET /book"]})
+    port = free_port()
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)],
+        env=cli_env(tmp_path, ROLE_PERMISSIONS=permissions, JWT_ISSUER="https://issuer.example"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/prod"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/books")
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        reader = books_api(
+            tmp_path, "token", "--role", "reader", "--iss", "https://issuer.example"
+        ).stdout.strip()
+        headers = {"authorizationToken": reader}
+        assert httpx.get(url + "/books", headers=headers).status_code == 200
+        assert httpx.request("DELETE", url + "/book", headers=headers).status_code == 403
+        no_issuer = books_api(tmp_path, "token", "--role", "reader").stdout.strip()
+        assert (
+            httpx.get(url + "/books", headers={"authorizationToken": no_issuer}).status_code == 401
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
