@@ -76,7 +76,7 @@ def loads(text: str | bytes) -> Any:
     except (ValueError, RecursionError) as exc:
         if isinstance(exc, ValidationFailed):
             raise
-        raise ValidationFailed(f"Invalid JSON body: {exc}") from None
+        raise ValidationFailed(f"Invalid JSON: {exc}") from None
 
 
 def format_number(value: Decimal) -> str:
