@@ -14,18 +14,26 @@ HEADER = "# Benchmark results\n\nWritten by `make bench`; each section by its ow
 def machine() -> str:
     import os
 
-    return f"{platform.python_implementation()} {platform.python_version()}, " \
-           f"{os.cpu_count()} cores, {platform.machine()}"
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {platform.machine()}"
+    )
 
 
 def write_section(name: str, markdown: str) -> None:
     """Replace the section `name` (between its markers) or append it."""
     text = RESULTS.read_text("utf-8") if RESULTS.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = f"<!-- {name}:start -->\n{markdown.strip()}\n\n_Measured {stamp} on {machine()}._\n" \
-           f"<!-- {name}:end -->"
-    pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->",
-                         re.DOTALL)
-    text = pattern.sub(lambda _: body, text) if pattern.search(text) else \
-        text.rstrip("\n") + "\n\n" + body + "\n"
+    body = (
+        f"<!-- {name}:start -->\n{markdown.strip()}\n\n_Measured {stamp} on {machine()}._\n"
+        f"<!-- {name}:end -->"
+    )
+    pattern = re.compile(
+        rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.DOTALL
+    )
+    text = (
+        pattern.sub(lambda _: body, text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + body + "\n"
+    )
     RESULTS.write_text(text, "utf-8")
