@@ -139,6 +139,17 @@ def test_patch_and_delete_with_stale_or_bad_if_match_are_412_and_change_nothing(
     assert book["name"] == "K" and book["version"] == 2
 
 
+def test_if_match_with_a_list_of_tags_matches_any_of_them(client: Client) -> None:
+    book_id = new_id()
+    client.send("POST", "/book", {"book_id": book_id})
+    body = {"book_id": book_id, "update_key": "name", "update_value": "A"}
+    assert client.send("PATCH", "/book", body, headers={"If-Match": '"5", "1"'}).status_code == 200
+    body["update_value"] = "B"
+    stale = client.send("PATCH", "/book", body, headers={"If-Match": '"1", "3"'})
+    assert stale.status_code == 412
+    assert client.send("GET", "/book", book_id=book_id).json()["data"]["name"] == "A"
+
+
 def test_delete_with_matching_if_match_removes_the_book(client: Client) -> None:
     book_id = new_id()
     client.send("POST", "/book", {"book_id": book_id})

@@ -66,7 +66,7 @@ class BookService:
         name = check_attribute_name(body["update_key"])
         value = check_attribute(name, body["update_value"])
         changes = {name: value, "updated_at": utc_now(), "updated_by": actor}
-        stored = self.store.update(book_id, changes, _expected_version(if_match))
+        stored = self.store.update(book_id, changes, self._expected_version(book_id, if_match))
         updated = {key: stored[key] for key in (*changes, "version")}
         return envelope(
             200,
@@ -74,10 +74,28 @@ class BookService:
             headers=_etag(stored),
         )
 
+    def _expected_version(self, book_id: str, if_match: str | None) -> int | None:
+        """The version `If-Match` demands (None when absent or `*`); 412 if none can match.
+
+        With several tags, the one equal to the current version is the one the write is
+        made conditional on, so a change in between still answers 412.
+        """
+        if if_match is None or if_match.strip() == "*":
+            return None
+        versions = _tag_versions(if_match)
+        if len(versions) > 1:
+            current = self.store.get(book_id)
+            if current is None:
+                raise NotFound(f"Book with ID {book_id} not found")
+            versions = [version for version in versions if version == current.get("version")]
+        if not versions:
+            raise PreconditionFailed("If-Match does not match the current version")
+        return versions[0]
+
     def delete_book(self, body: Any, if_match: str | None) -> dict[str, Any]:
         _require_fields(body, ("book_id",))
         book_id = check_book_id(body["book_id"])
-        deleted = self.store.delete(book_id, _expected_version(if_match))
+        deleted = self.store.delete(book_id, self._expected_version(book_id, if_match))
         return envelope(
             200,
             {"Message": "Book deleted successfully", "DeletedItem": deleted},
@@ -106,14 +124,12 @@ def _etag(book: Book) -> dict[str, str]:
     return {"ETag": f'"{book.get("version", 0)}"'}
 
 
-def _expected_version(if_match: str | None) -> int | None:
-    """The version an `If-Match` header demands; None when absent or `*`.
-
-    A tag that cannot be a version never matches: 412, and nothing changes.
-    """
-    if if_match is None or if_match.strip() == "*":
-        return None
-    match = re.fullmatch(r'\s*(?:W/)?"?([0-9]{1,18})"?\s*', if_match)
-    if match is None:
-        raise PreconditionFailed("If-Match does not match the current version")
-    return int(match.group(1))
+def _tag_versions(if_match: str) -> list[int]:
+    """The versions named by an `If-Match` list (`"3"`, `"3", "4"`); a tag that cannot be
+    a version never matches, so it is dropped."""
+    versions = []
+    for tag in if_match.split(","):
+        match = re.fullmatch(r'\s*(?:W/)?"?([0-9]{1,18})"?\s*', tag)
+        if match is not None:
+            versions.append(int(match.group(1)))
+    return versions
