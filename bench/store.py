@@ -4,9 +4,9 @@ HTTP at 1,000 and 1,000,000 books, side by side in one run.
 1. Import: `import_file` (what `books-api import` runs) of N generated books (JSON Lines)
    into a new SQLite file, against a loop of `store.create` (one transaction, one fsync,
    per book) measured on a 2,000-book sample; both reported in books/s.
-2. Latency: `books-api serve` over the 1k and the 1M database, one keep-alive client,
-   sequential requests: `GET /books?limit=100` (first page, and a page 90% deep through a
-   next_token) and `GET /book?book_id=` (random ids). Median and p95.
+2. Latency: `books-api serve` over the 1k and the 1M database at once, one keep-alive
+   client asking each in turn: `GET /books?limit=100` (first page, and a page 90% deep
+   through a next_token) and `GET /book?book_id=` (random ids). Median and p95.
 Writes the "store" section of bench/RESULTS.md. Data lives under /tmp (BENCH_DIR).
 
     python bench/store.py        # or: make bench     (BENCH_BOOKS=100000 for a quick run)
@@ -142,38 +142,48 @@ def headers() -> dict[str, str]:
     return {"authorizationToken": f"Bearer {make_token('bench', 'api_user', 3600, SECRET)}"}
 
 
-def latency_ms(client: httpx.Client, url: str, params: list[dict[str, str]]) -> tuple[float, float]:
-    for query in params[:20]:  # warm-up: authorizer cache, connections, page cache
-        client.get(url, params=query)
-    samples = []
-    for query in params:
-        started = time.perf_counter()
-        response = client.get(url, params=query)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.text
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+Timings = dict[str, tuple[float, float]]  # request -> (median ms, p95 ms)
 
 
-def bench_reads(db: Path, count: int) -> dict[str, tuple[float, float]]:
+def queries(db: Path, count: int) -> dict[str, list[dict[str, str]]]:
     store = SQLiteBookStore(db)
     deep_token = cursor.encode(f"{int(count * 0.9):08d}", store.default_cursor_key())
     store.close()
     rng = random.Random(7)
-    with serving(db) as url, httpx.Client(headers=headers(), timeout=30) as client:
-        return {
-            "GET /books first page": latency_ms(
-                client, url + "/books", [{"limit": "100"}] * REQUESTS
-            ),
-            "GET /books page 90% deep": latency_ms(
-                client, url + "/books", [{"limit": "100", "next_token": deep_token}] * REQUESTS
-            ),
-            "GET /book": latency_ms(
-                client,
-                url + "/book",
-                [{"book_id": f"{rng.randrange(count):08d}"} for _ in range(REQUESTS)],
-            ),
-        }
+    return {
+        "GET /books first page": [{"limit": "100"}] * REQUESTS,
+        "GET /books page 90% deep": [{"limit": "100", "next_token": deep_token}] * REQUESTS,
+        "GET /book": [{"book_id": f"{rng.randrange(count):08d}"} for _ in range(REQUESTS)],
+    }
+
+
+def bench_reads(small_db: Path, large_db: Path) -> tuple[Timings, Timings]:
+    """Both sizes served at once and asked in turn, so load drifts hit both alike."""
+    sides = [(small_db, SMALL), (large_db, LARGE)]
+    plans = [queries(db, count) for db, count in sides]
+    results: tuple[Timings, Timings] = ({}, {})
+    with serving(small_db) as small_url, serving(large_db) as large_url:
+        urls = (small_url, large_url)
+        with httpx.Client(headers=headers(), timeout=30) as client:
+            for name in plans[0]:
+                path = "/book" if name == "GET /book" else "/books"
+                samples: tuple[list[float], list[float]] = ([], [])
+                for index in range(-20, REQUESTS):  # the first 20 rounds warm up
+                    for side in (0, 1):
+                        query = plans[side][name][max(index, 0)]
+                        started = time.perf_counter()
+                        response = client.get(urls[side] + path, params=query)
+                        elapsed = (time.perf_counter() - started) * 1000
+                        assert response.status_code == 200, response.text
+                        if index >= 0:
+                            samples[side].append(elapsed)
+                for side in (0, 1):
+                    ordered = sorted(samples[side])
+                    results[side][name] = (
+                        statistics.median(ordered),
+                        ordered[int(len(ordered) * 0.95) - 1],
+                    )
+    return results
 
 
 def main() -> None:
@@ -184,8 +194,7 @@ def main() -> None:
     loop_rate = bench_one_insert_per_transaction(LOOP_SAMPLE)
     print(f"one insert per transaction: {loop_rate:,.0f} books/s", flush=True)
     small_db, _, _ = bench_import(SMALL)
-    small = bench_reads(small_db, SMALL)
-    large = bench_reads(large_db, LARGE)
+    small, large = bench_reads(small_db, large_db)
     rows = []
     for name in small:
         (s50, s95), (l50, l95) = small[name], large[name]
@@ -206,8 +215,9 @@ def main() -> None:
             f"{LOOP_SAMPLE:,}-book sample: **{loop_rate:,.0f} books/s** "
             f"({import_rate / loop_rate:,.0f}x slower than the import).",
             "",
-            f"Latency over HTTP through `books-api serve` (one keep-alive client, {REQUESTS} "
-            "sequential requests each, median / p95 in ms; limit=100):",
+            f"Latency over HTTP: `books-api serve` on each database, both running, one "
+            f"keep-alive client asking them in turn ({REQUESTS} requests each after 20 to warm "
+            "up; median / p95 in ms; limit=100):",
             "",
             f"| request | {SMALL:,} books | {LARGE:,} books | median ratio (target <= 1.5x) |",
             "|---|---|---|---|",
