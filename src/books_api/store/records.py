@@ -85,7 +85,7 @@ def to_record(line: int, value: Any) -> Record:
 
 def _plain(value: Any) -> Any:
     """A plain book from a plain or DynamoDB JSON record."""
-    if isinstance(value, dict) and set(value) == {"Item"}:
+    if isinstance(value, dict) and len(value) == 1 and "Item" in value:
         value = value["Item"]
     if isinstance(value, dict) and isinstance(value.get("book_id"), dict):
         return from_item(value)
