@@ -70,10 +70,27 @@ def test_function_response_over_6_mb_returns_502(gw: LocalGateway, client: httpx
     assert len(fine.content) == 5 * 1024 * 1024
 
 
-def test_request_body_over_10_mb_returns_413(gw: LocalGateway, client: httpx.Client) -> None:
+def test_request_body_over_10_mb_returns_413_in_plain_text(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
     body = b"x" * (10 * 1024 * 1024 + 1)
     response = client.post(f"{gw.url}/echo", content=body, headers={"authorizationToken": "big"})
-    assert_gateway_error(response, 413, {"message": "Request Too Long"}, "RequestTooLargeException")
+    assert response.status_code == 413
+    assert response.text == "HTTP content length exceeded 10485760 bytes."
+    assert response.headers["content-type"] == "text; charset=utf-8"
+    assert response.headers["x-amzn-RequestId"]
+
+
+def test_event_over_lambdas_6_mb_returns_413_request_too_long(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    before = client.get(f"{gw.url}/open").json()["invocations"]
+    body = b"x" * (7 * 1024 * 1024)
+    response = client.post(f"{gw.url}/echo", content=body, headers={"authorizationToken": "big"})
+    assert response.status_code == 413
+    assert response.content == b'{"message": "Request Too Long"}'
+    assert response.headers["x-amzn-ErrorType"] == "BadRequestException"
+    assert client.get(f"{gw.url}/open").json()["invocations"] == before + 1
 
 
 def test_unknown_path_returns_403_missing_authentication_token(

@@ -7,6 +7,7 @@ and `handle` the same for plain synchronous callers.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -31,6 +32,8 @@ from books_api.local.throttle import TokenBucket
 AUTHORIZER_WAIT_S = 30.0
 # API Gateway REST APIs refuse request bodies over 10 MB.
 MAX_REQUEST_BODY = 10 * 1024 * 1024
+# Lambda refuses synchronous invocations whose event is over 6 MB.
+MAX_LAMBDA_REQUEST = 6 * 1024 * 1024
 
 
 class Gateway:
@@ -58,7 +61,11 @@ class Gateway:
     async def respond(self, request: IncomingRequest) -> gw.GatewayResponse:
         resource = "-"
         if request.too_large:
-            response = self._error(gw.REQUEST_TOO_LARGE, request)
+            response = gw.GatewayResponse(
+                gw.CONTENT_LENGTH_EXCEEDED.status,
+                list(gw.CONTENT_LENGTH_EXCEEDED.headers),
+                gw.CONTENT_LENGTH_EXCEEDED.body,
+            )
         elif not self.throttle.take():
             response = self._error(gw.THROTTLED, request)
         else:
@@ -108,6 +115,8 @@ class Gateway:
             authorizer_context,
             self.spec.binary_media_types,
         )
+        if len(request.body) > MAX_LAMBDA_REQUEST // 2 and _event_size(event) > MAX_LAMBDA_REQUEST:
+            return self._error(gw.REQUEST_TOO_LARGE, request)
         result = await self._integrate(operation, event, request.request_id)
         return self._error(result, request) if isinstance(result, gw.GatewayError) else result
 
@@ -191,6 +200,10 @@ class Gateway:
         except InvocationFailed:
             return gw.INTEGRATION_FAILURE
         return to_gateway_response(result)
+
+
+def _event_size(event: dict[str, Any]) -> int:
+    return len(json.dumps(event).encode("utf-8"))
 
 
 def _valid_authorizer_result(result: Any) -> bool:

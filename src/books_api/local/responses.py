@@ -70,5 +70,20 @@ INTEGRATION_FAILURE = _error(
 INTEGRATION_TIMEOUT = _error(
     504, "InternalServerErrorException", "INTEGRATION_TIMEOUT", "Endpoint request timed out"
 )
-REQUEST_TOO_LARGE = _error(413, "RequestTooLargeException", "REQUEST_TOO_LARGE", "Request Too Long")
+# A body over API Gateway's 10 MB is refused at the front door, in plain text and without an
+# error type (a documented gateway response cannot change it).
+CONTENT_LENGTH_EXCEEDED = GatewayResponse(
+    413,
+    [("Content-Type", "text; charset=utf-8")],
+    b"HTTP content length exceeded 10485760 bytes.",
+)
+# An event over Lambda's 6 MB request limit: Lambda refuses the invocation and API Gateway
+# answers 413 (note the space after the colon in this body).
+REQUEST_TOO_LARGE = GatewayError(
+    413,
+    "BadRequestException",
+    b'{"message": "Request Too Long"}',
+    "REQUEST_TOO_LARGE",
+    "Request Too Long",
+)
 THROTTLED = _error(429, "TooManyRequestsException", "THROTTLED", "Too Many Requests")
