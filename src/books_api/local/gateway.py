@@ -118,7 +118,11 @@ class Gateway:
         if len(request.body) > MAX_LAMBDA_REQUEST // 2 and _event_size(event) > MAX_LAMBDA_REQUEST:
             return self._error(gw.REQUEST_TOO_LARGE, request)
         result = await self._integrate(operation, event, request.request_id)
-        return self._error(result, request) if isinstance(result, gw.GatewayError) else result
+        response = self._error(result, request) if isinstance(result, gw.GatewayError) else result
+        trace = request.header("x-amzn-trace-id")
+        if trace is not None:  # a Lambda integration's answer carries the trace id
+            response.headers.append(("X-Amzn-Trace-Id", trace))
+        return response
 
     def _error(self, error: gw.GatewayError, request: IncomingRequest) -> gw.GatewayResponse:
         if not self.custom_responses:

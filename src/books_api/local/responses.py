@@ -64,11 +64,21 @@ AUTHORIZER_FAILURE = _error(
     500, "AuthorizerConfigurationException", "AUTHORIZER_CONFIGURATION_ERROR", None
 )
 # A failed Lambda proxy invocation has no response type of its own: DEFAULT_5XX applies.
-INTEGRATION_FAILURE = _error(
-    502, "InternalServerErrorException", "DEFAULT_5XX", "Internal server error"
+# Errors of the integration itself are written with a space after the colon, unlike the
+# gateway's own responses above (as captured from deployed APIs).
+INTEGRATION_FAILURE = GatewayError(
+    502,
+    "InternalServerErrorException",
+    b'{"message": "Internal server error"}',
+    "DEFAULT_5XX",
+    "Internal server error",
 )
-INTEGRATION_TIMEOUT = _error(
-    504, "InternalServerErrorException", "INTEGRATION_TIMEOUT", "Endpoint request timed out"
+INTEGRATION_TIMEOUT = GatewayError(
+    504,
+    "InternalServerErrorException",
+    b'{"message": "Endpoint request timed out"}',
+    "INTEGRATION_TIMEOUT",
+    "Endpoint request timed out",
 )
 # A body over API Gateway's 10 MB is refused at the front door, in plain text and without an
 # error type (a documented gateway response cannot change it).
