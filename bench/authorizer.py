@@ -195,10 +195,15 @@ def report(rows: list[dict[str, Any]], start: dict[str, float]) -> str:
         f"| {start['authorizer min']:.1f} |",
         "",
         f"- authorizer / bare `import jwt`: **{ratio:.2f}x** ({verdict}; target <= {COLD_TARGET}x)",
-        f"- load average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-        " (above the core count, other work shared the machine and the figures are noisy)",
+        _load_line(),
     ]
     return "\n".join(lines)
+
+
+def _load_line() -> str:
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    note = " (above the core count: other work shared the machine)" if load > cores else ""
+    return f"- load average when done: {load:.1f} on {cores} cores{note}"
 
 
 def main() -> int:
