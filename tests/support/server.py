@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from books_api.local.launch import http_protocol
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -21,10 +23,17 @@ def free_port() -> int:
 
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
-    """Yield the base URL (`http://127.0.0.1:PORT`) while the app is served."""
-    port = free_port()
+    """Yield the base URL (`http://127.0.0.1:PORT`) while the app is served, with the
+    uvicorn settings `books-api serve` uses (one-write protocol, no proxy headers)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        proxy_headers=False,
+        http=http_protocol(),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -35,7 +44,7 @@ def serve_in_thread(app: Any) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{config.port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
