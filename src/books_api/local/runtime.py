@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -55,6 +56,7 @@ class LambdaFunction:
         self.environment = {**spec.environment, **(extra_environment or {})}
         self._handler: Handler | None = None
         self._workers = Workers(spec.name, max_concurrency)
+        self._inbox: _Inbox | None = None  # the last event loop's, looked up once per loop
 
     def handler(self) -> Handler:
         """Import the handler once (the cold start), with the function's environment."""
@@ -114,14 +116,13 @@ class LambdaFunction:
         context = LambdaContext.for_invocation(self.spec, request_id or str(uuid.uuid4()))
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-
-        def done(result: Any, error: BaseException | None) -> None:
-            try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop is closed: nobody waits for this answer any more
-                pass
-
-        self._workers.submit(lambda: self._run(event, context), done)
+        inbox = self._inbox
+        if inbox is None or inbox.loop is not loop:
+            inbox = self._inbox = _inbox_for(loop)
+        self._workers.submit(
+            lambda: self._run(event, context),
+            lambda result, error: inbox.put(future, result, error),
+        )
         # A timer instead of asyncio.wait_for: no extra task per invocation.
         expired: list[bool] = []
 
@@ -165,6 +166,51 @@ class LambdaFunction:
 
     def close(self) -> None:
         self._workers.close()
+
+
+class _Inbox:
+    """Answers from the workers to one event loop: one wake-up of the loop for all the
+    answers that arrive before it runs, rather than one per answer."""
+
+    __slots__ = ("__weakref__", "_answers", "_lock", "_scheduled", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._answers: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def put(self, future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+        with self._lock:
+            self._answers.append((future, result, error))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._deliver)
+        except RuntimeError:  # the loop is closed: nobody waits for these answers any more
+            pass
+
+    def _deliver(self) -> None:
+        with self._lock:
+            answers = self._answers
+            self._answers = []
+            self._scheduled = False
+        for future, result, error in answers:
+            _settle(future, result, error)
+
+
+_INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
+_INBOXES_LOCK = threading.Lock()
+
+
+def _inbox_for(loop: asyncio.AbstractEventLoop) -> _Inbox:
+    """One inbox per event loop, shared by every function the loop awaits."""
+    with _INBOXES_LOCK:
+        inbox = _INBOXES.get(loop)
+        if inbox is None:
+            inbox = _INBOXES[loop] = _Inbox(loop)
+        return inbox
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
