@@ -51,7 +51,7 @@ def test_a_stuck_job_does_not_hold_up_the_jobs_behind_it() -> None:
     workers.close()
 
 
-def test_slow_jobs_run_side_by_side_and_extra_threads_end_afterwards() -> None:
+def test_slow_jobs_run_side_by_side_and_extra_threads_rest_afterwards() -> None:
     workers = Workers("slow", limit=64)
     results, finished, done = _collect(16)
     started = time.monotonic()

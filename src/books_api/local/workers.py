@@ -8,7 +8,8 @@ event loop, which costs more CPU than the jobs themselves. Extra threads (up to 
 start only while jobs wait and every worker has been on one job for over `stall_s`: a slow
 or stuck job never holds up the others for long, and slow jobs still run side by side. (How
 long jobs wait in the queue says nothing: it is long whenever the CPU is saturated.) An extra
-thread ends after its job unless the workers are still stalled.
+thread parks after its job unless the workers are still stalled, and ends after `park_s`
+parked: reusing parked threads keeps thread churn (and the memory it costs) down.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ class Workers:
         limit: int,
         core: int = 1,
         stall_s: float = 0.005,
+        park_s: float = 60.0,
     ) -> None:
         self.name = name
         self.limit = limit
         self.core = max(1, min(limit, core))
         self.stall_s = stall_s
+        self.park_s = park_s
+        self._parked: list[tuple[int, queue.SimpleQueue[Any]]] = []
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._threads = 0
@@ -66,9 +70,13 @@ class Workers:
         with self._lock:
             self._closed = True
             count = self._threads
+            parked = list(self._parked)
+            self._parked.clear()
         self._backlog.set()
         for _ in range(count):
             self._jobs.put(_STOP)
+        for _, box in parked:
+            box.put(_STOP)
 
     def _start(self) -> None:
         self._threads += 1
@@ -100,13 +108,24 @@ class Workers:
                     continue
                 if self._stalled():
                     for _ in range(min(-self._idle, self.limit - self._threads)):
-                        self._start()
+                        self._add_worker()
                         self._idle += 1  # the new worker takes a waiting job
+
+    def _add_worker(self) -> None:
+        """A parked extra thread back to work, or a new one (called with the lock)."""
+        if not self._parked:
+            self._start()
+            return
+        number, box = self._parked.pop()
+        self._threads += 1
+        self._busy_since[number] = 0.0
+        box.put(True)
 
     def _work(self, number: int) -> None:
         jobs = self._jobs
         busy_since = self._busy_since
         extra = number > self.core
+        box: queue.SimpleQueue[Any] = queue.SimpleQueue()
         while True:
             item = jobs.get()
             if item is _STOP:
@@ -121,11 +140,26 @@ class Workers:
                 done(result, None)
             busy_since[number] = 0.0
             with self._lock:
-                if extra and not self._stalled(besides=number):
-                    self._threads -= 1
-                    del busy_since[number]
-                    return
-                self._idle += 1
+                if not extra or self._stalled(besides=number):
+                    self._idle += 1
+                    continue
+                self._threads -= 1
+                del busy_since[number]
+                self._parked.append((number, box))
+            if not self._park(number, box):
+                return
+
+    def _park(self, number: int, box: queue.SimpleQueue[Any]) -> bool:
+        """Wait to be called back to work (True) or for `park_s` to pass (False)."""
+        try:
+            signal = box.get(timeout=self.park_s)
+        except queue.Empty:
+            with self._lock:
+                if (number, box) in self._parked:
+                    self._parked.remove((number, box))
+                    return False
+            signal = box.get()  # called back just as the wait ended
+        return signal is not _STOP
 
     def _stalled(self, besides: int = 0) -> bool:
         """Jobs wait and every worker (but `besides`) is stuck on one job; called with the lock."""
