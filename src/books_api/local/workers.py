@@ -60,7 +60,7 @@ class Workers:
         with self._lock:
             if self._idle > 0 or self._threads >= self.core:
                 self._idle -= 1  # this job will take an idle worker (or wait for one)
-                if self._idle < 0 and self._threads < self.limit:
+                if self._idle < 0:
                     self._watch()
             else:
                 self._start()
@@ -96,7 +96,7 @@ class Workers:
         self._backlog.set()
 
     def _watch_stalls(self) -> None:
-        """While jobs wait, add a thread for each waiting job once the workers stall."""
+        """While jobs wait, add a thread each time the workers stall for `stall_s`."""
         while True:
             self._backlog.wait()
             time.sleep(self.stall_s)
@@ -106,10 +106,10 @@ class Workers:
                 if self._idle >= 0:
                     self._backlog.clear()
                     continue
-                if self._stalled():
-                    for _ in range(min(-self._idle, self.limit - self._threads)):
-                        self._add_worker()
-                        self._idle += 1  # the new worker takes a waiting job
+                if self._threads < self.limit and self._stalled():
+                    # One more at a time: a stall under a saturated CPU is often brief.
+                    self._add_worker()
+                    self._idle += 1  # the new worker takes a waiting job
 
     def _add_worker(self) -> None:
         """A parked extra thread back to work, or a new one (called with the lock)."""
