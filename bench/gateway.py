@@ -104,11 +104,16 @@ def measured(pid: int, url: str, token: str, seconds: int = SECONDS) -> WrkRun:
     return run
 
 
-def rss_kib(pid: int) -> int:
+def proc_status(pid: int, field: str) -> int:
+    """A number from /proc/PID/status, e.g. VmRSS (KiB) or Threads."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
+
+
+def rss_kib(pid: int) -> int:
+    return proc_status(pid, "VmRSS")
 
 
 def serve_bare(port: int, body_file: str) -> None:
@@ -160,6 +165,7 @@ def main() -> int:
         wrk(gateway_url, token, 2)
         baseline = measured(bare.pid, bare_url, token)
         full = measured(gateway.pid, gateway_url, token)
+        threads = proc_status(gateway.pid, "Threads")
         single = wrk(gateway_url, token, connections=1)
         rss_before = rss_kib(gateway.pid)
         served = 0
@@ -190,6 +196,8 @@ def main() -> int:
         f"- gateway p99: **{full.p99_ms:.2f} ms** (target <= 5 ms); with one connection "
         f"(no queueing): p50 {single.p50_ms:.2f} ms, p99 {single.p99_ms:.2f} ms, "
         f"{single.rps:,.0f} requests/s\n"
+        f"- gateway threads after the 32-connection run: {threads} (all functions' workers, "
+        "the event loop and uvicorn's)\n"
         f"- gateway RSS over {served:,} more requests: {rss_before / 1024:.1f} MiB -> "
         f"{rss_after / 1024:.1f} MiB, **{growth:+.1f} %** (target < 5 %)\n"
     )
