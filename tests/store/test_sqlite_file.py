@@ -1,4 +1,5 @@
-"""The SQLite store on real files: durability across reopen, atomic writes, key order."""
+"""What only the SQLite store promises, on real files: durability across reopen, WAL, atomic
+writes from many threads, key order. (tests/store/test_contract.py covers the common rules.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from books_api.core.errors import Conflict, NotFound, PreconditionFailed
 from books_api.store.seed import seed_books
 from books_api.store.sqlite import SQLiteBookStore
 
@@ -44,29 +44,6 @@ def test_file_is_in_wal_mode(store: SQLiteBookStore) -> None:
     assert mode == "wal"
 
 
-def test_create_existing_id_raises_conflict_and_keeps_the_original(store: SQLiteBookStore) -> None:
-    store.create({"book_id": "a", "name": "First"})
-    with pytest.raises(Conflict):
-        store.create({"book_id": "a", "name": "Second"})
-    assert store.get("a") == {"book_id": "a", "name": "First", "version": 1}
-
-
-def test_update_and_delete_of_missing_book_raise_not_found(store: SQLiteBookStore) -> None:
-    with pytest.raises(NotFound):
-        store.update("missing", {"name": "x"})
-    with pytest.raises(NotFound):
-        store.delete("missing")
-
-
-def test_expected_version_mismatch_changes_nothing(store: SQLiteBookStore) -> None:
-    store.create({"book_id": "a", "name": "First"})
-    with pytest.raises(PreconditionFailed):
-        store.update("a", {"name": "Second"}, expected_version=7)
-    with pytest.raises(PreconditionFailed):
-        store.delete("a", expected_version=7)
-    assert store.get("a") == {"book_id": "a", "name": "First", "version": 1}
-
-
 def test_concurrent_updates_are_never_lost(store: SQLiteBookStore) -> None:
     store.create({"book_id": "a"})
     writers, per_writer = 8, 25
@@ -98,17 +75,6 @@ def test_pages_follow_key_order_without_gaps(store: SQLiteBookStore) -> None:
             break
         after = page.last_key
     assert seen == ids
-
-
-def test_write_many_skips_existing_unless_overwrite(store: SQLiteBookStore) -> None:
-    store.create({"book_id": "1", "name": "mine"})
-    counts = store.write_many(seed_books())
-    assert (counts.written, counts.skipped) == (4, 1)
-    assert store.get("1") == {"book_id": "1", "name": "mine", "version": 1}
-    counts = store.write_many(seed_books(), overwrite=True)
-    assert counts.written == 5
-    book = store.get("1")
-    assert book is not None and book["name"] == "The Midnight Library"
 
 
 def test_seed_books_load_as_in_the_article() -> None:
