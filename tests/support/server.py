@@ -31,7 +31,7 @@ def serve_in_thread(app: Any) -> Iterator[str]:
         port=free_port(),
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan="auto",  # a gateway stops its execution environments on shutdown
         proxy_headers=False,
         http=http_protocol(),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
+from json.encoder import encode_basestring_ascii as _quoted
 from typing import TextIO
 
 
@@ -24,17 +24,12 @@ class AccessLog:
         status: int,
         response_length: int,
     ) -> None:
-        line = json.dumps(
-            {
-                "requestId": request_id,
-                "ip": ip,
-                "requestTime": request_time,
-                "httpMethod": http_method,
-                "resourcePath": resource_path,
-                "status": str(status),
-                "responseLength": str(response_length),
-            },
-            separators=(",", ":"),
+        # The same line as json.dumps of the fields, at a fraction of its cost.
+        line = (
+            f'{{"requestId":{_quoted(request_id)},"ip":{_quoted(ip)},'
+            f'"requestTime":{_quoted(request_time)},"httpMethod":{_quoted(http_method)},'
+            f'"resourcePath":{_quoted(resource_path)},"status":"{status:d}",'
+            f'"responseLength":"{response_length:d}"}}'
         )
         with self._lock:
             self.stream.write(line + "\n")

@@ -6,31 +6,74 @@ import threading
 import time
 from typing import Any
 
+from books_api.auth.policy import Decision, evaluate
+
+_DECISIONS_PER_ENTRY = 256
+
+
+class Authorization:
+    """An authorizer's result as the gateway uses it: the policy, evaluated once per method
+    ARN, and the `requestContext.authorizer` the function sees."""
+
+    __slots__ = ("_context", "_decisions", "policy", "result")
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
+        self.policy: dict[str, Any] = result["policyDocument"]
+        self._decisions: dict[str, Decision] = {}
+        # The function sees every context value as a string ("123", "true"); null stays null.
+        self._context: dict[str, Any] = {
+            **{key: context_string(value) for key, value in (result.get("context") or {}).items()},
+            "principalId": str(result["principalId"]),
+        }
+
+    def decide(self, method_arn: str) -> Decision:
+        decision = self._decisions.get(method_arn)
+        if decision is None:
+            decision = evaluate(self.policy, method_arn)
+            if len(self._decisions) >= _DECISIONS_PER_ENTRY:
+                self._decisions.clear()
+            self._decisions[method_arn] = decision
+        return decision
+
+    def context(self, latency_ms: int) -> dict[str, Any]:
+        return {**self._context, "integrationLatency": latency_ms}
+
 
 class AuthorizerCache:
     def __init__(self, ttl_s: int, max_entries: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._entries: dict[str, tuple[float, Authorization]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token: str) -> dict[str, Any] | None:
+    def get(self, token: str) -> Authorization | None:
         if self.ttl_s <= 0:
             return None
         entry = self._entries.get(token)
         if entry is None:
             return None
-        expires, result = entry
+        expires, authorization = entry
         if time.monotonic() >= expires:
             with self._lock:
                 self._entries.pop(token, None)
             return None
-        return result
+        return authorization
 
-    def put(self, token: str, result: dict[str, Any]) -> None:
+    def put(self, token: str, authorization: Authorization) -> None:
         if self.ttl_s <= 0:
             return
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[token] = (time.monotonic() + self.ttl_s, result)
+            self._entries[token] = (time.monotonic() + self.ttl_s, authorization)
+
+
+def context_string(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

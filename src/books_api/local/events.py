@@ -155,6 +155,50 @@ def proxy_event(
     }
 
 
+def proxy_event_arguments(
+    request: IncomingRequest,
+    resource: str,
+    path_parameters: dict[str, str] | None,
+    authorizer: dict[str, Any] | None,
+    binary_media_types: tuple[str, ...] = (),
+) -> tuple[Any, ...]:
+    """What `proxy_event_from` needs to build the same event as `proxy_event` (plain values)."""
+    return (
+        request.method,
+        request.path,
+        request.query,
+        request.headers,
+        request.body,
+        request.source_ip,
+        request.stage,
+        request.host,
+        request.request_id,
+        request.request_time_epoch_ms,
+        resource,
+        path_parameters,
+        authorizer,
+        binary_media_types,
+    )
+
+
+def proxy_event_from(arguments: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
+    (method, path, query, headers, body, source_ip, stage, host, request_id, epoch_ms,
+     resource, path_parameters, authorizer, binary_media_types) = arguments  # fmt: skip
+    request = IncomingRequest(
+        method=method,
+        path=path,
+        query=query,
+        headers=headers,
+        body=body,
+        source_ip=source_ip,
+        stage=stage,
+        host=host,
+        request_id=request_id,
+        request_time_epoch_ms=epoch_ms,
+    )
+    return proxy_event(request, resource, path_parameters, authorizer, tuple(binary_media_types))
+
+
 def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
     return {
         "cognitoIdentityPoolId": None,

@@ -1,32 +1,32 @@
 """The gateway core: request in, response out, as an API Gateway REST API stage does.
 
-No transport here: `app.py` adapts it to HTTP; `respond` is the coroutine the adapter awaits
-and `handle` the same for plain synchronous callers.
+No transport here: `app.py` adapts it to HTTP; `respond` is the coroutine the adapter awaits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
 
-from books_api.auth.policy import Decision, evaluate
+from books_api.auth.policy import Decision
 from books_api.local import cors, custom_responses
 from books_api.local import responses as gw
 from books_api.local.access_log import AccessLog
-from books_api.local.authorizer_cache import AuthorizerCache
+from books_api.local.authorizer_cache import Authorization, AuthorizerCache
 from books_api.local.document import ApiSpec, AuthorizerSpec, Operation
+from books_api.local.environments import InvocationFailed, InvocationTimeout
 from books_api.local.events import (
     IncomingRequest,
     method_arn,
-    proxy_event,
+    proxy_event_arguments,
+    proxy_event_from,
     request_time,
     token_event,
 )
 from books_api.local.proxy_response import to_gateway_response
 from books_api.local.router import Router
-from books_api.local.runtime import InvocationFailed, InvocationTimeout, LambdaFunction
+from books_api.local.runtime import LambdaFunction
 from books_api.local.throttle import TokenBucket
 
 AUTHORIZER_WAIT_S = 30.0
@@ -54,9 +54,10 @@ class Gateway:
         self.throttle = throttle or TokenBucket()
         self.custom_responses = custom_responses.parse(spec.gateway_responses)
 
-    def handle(self, request: IncomingRequest) -> gw.GatewayResponse:
-        """`respond` for callers without an event loop."""
-        return asyncio.run(self.respond(request))
+    def close(self) -> None:
+        """Stop every function's execution environments."""
+        for function in self.functions.values():
+            function.close()
 
     async def respond(self, request: IncomingRequest) -> gw.GatewayResponse:
         resource = "-"
@@ -108,16 +109,17 @@ class Gateway:
             if not any(name.lower() == "content-type" for name, _ in headers):
                 headers.append(("Content-Type", "application/json"))
             return gw.GatewayResponse(mock.status, headers, mock.body)
-        event = proxy_event(
+        arguments = proxy_event_arguments(
             request,
             operation.resource,
             path_parameters,
             authorizer_context,
             self.spec.binary_media_types,
         )
-        if len(request.body) > MAX_LAMBDA_REQUEST // 2 and _event_size(event) > MAX_LAMBDA_REQUEST:
+        too_large = len(request.body) > MAX_LAMBDA_REQUEST // 2
+        if too_large and _event_size(arguments) > MAX_LAMBDA_REQUEST:
             return self._error(gw.REQUEST_TOO_LARGE, request)
-        result = await self._integrate(operation, event, request.request_id)
+        result = await self._integrate(operation, arguments, request.request_id)
         response = self._error(result, request) if isinstance(result, gw.GatewayError) else result
         trace = request.header("x-amzn-trace-id")
         if trace is not None:  # a Lambda integration's answer carries the trace id
@@ -140,45 +142,37 @@ class Gateway:
         if authorizer.validation is not None and not authorizer.validation.fullmatch(token):
             return gw.UNAUTHORIZED
         cache = self.caches[authorizer.scheme]
-        result = cache.get(token)
+        authorization = cache.get(token)
         latency_ms = 0  # a cached decision reports no authorizer latency
-        if result is None:
+        if authorization is None:
             started = time.perf_counter()
             outcome = await self._call_authorizer(authorizer, request, token)
             if isinstance(outcome, gw.GatewayError):
                 return outcome
-            result = outcome
+            authorization = Authorization(outcome)
             latency_ms = int((time.perf_counter() - started) * 1000)
-            cache.put(token, result)
+            cache.put(token, authorization)
         # The (possibly cached) policy is evaluated against this request's method ARN.
-        decision = evaluate(result["policyDocument"], method_arn(request))
+        decision = authorization.decide(method_arn(request))
         if decision is Decision.EXPLICIT_DENY:
             return gw.EXPLICIT_DENY
         if decision is Decision.IMPLICIT_DENY:
             return gw.ACCESS_DENIED
-        # The function sees every context value as a string ("123", "true"); null stays null.
-        context = {
-            key: _context_string(value) for key, value in (result.get("context") or {}).items()
-        }
-        return {
-            **context,
-            "principalId": str(result["principalId"]),
-            "integrationLatency": latency_ms,
-        }
+        return authorization.context(latency_ms)
 
     async def _call_authorizer(
         self, authorizer: AuthorizerSpec, request: IncomingRequest, token: str
     ) -> dict[str, Any] | gw.GatewayError:
         function = self.functions[authorizer.function]
         try:
-            result = await function.invoke_async(
+            result = await function.invoke(
                 token_event(request, token),
                 min(function.spec.timeout_s, AUTHORIZER_WAIT_S),
                 request.request_id,
             )
         except InvocationFailed as failed:
             # Only the exact error message "Unauthorized" means 401; anything else is a 500.
-            if str(failed.error) == "Unauthorized":
+            if failed.message == "Unauthorized":
                 return gw.UNAUTHORIZED
             return gw.AUTHORIZER_FAILURE
         except InvocationTimeout:
@@ -186,28 +180,25 @@ class Gateway:
         return result if _valid_authorizer_result(result) else gw.AUTHORIZER_FAILURE
 
     async def _integrate(
-        self, operation: Operation, event: dict[str, Any], request_id: str
+        self, operation: Operation, arguments: tuple[Any, ...], request_id: str
     ) -> gw.GatewayResponse | gw.GatewayError:
         assert operation.function is not None
         function = self.functions[operation.function]
         integration_s = operation.timeout_ms / 1000
         try:
-            result = await function.invoke_async(
-                event, min(function.spec.timeout_s, integration_s), request_id
-            )
+            result = await function.invoke_proxy(arguments, integration_s, request_id)
         except InvocationTimeout:
-            # The function's own timeout fails the invocation (502); the gateway's
-            # integration timeout answers 504 first when it is the shorter one.
-            if integration_s < function.spec.timeout_s:
-                return gw.INTEGRATION_TIMEOUT
-            return gw.INTEGRATION_FAILURE
+            # The integration timeout (504); the function's own timeout fails the
+            # invocation instead (502), whichever comes first.
+            return gw.INTEGRATION_TIMEOUT
         except InvocationFailed:
             return gw.INTEGRATION_FAILURE
         return to_gateway_response(result)
 
 
-def _event_size(event: dict[str, Any]) -> int:
-    return len(json.dumps(event).encode("utf-8"))
+def _event_size(arguments: tuple[Any, ...]) -> int:
+    """The size of the proxy event as Lambda receives it (JSON)."""
+    return len(json.dumps(proxy_event_from(arguments)).encode("utf-8"))
 
 
 def _valid_authorizer_result(result: Any) -> bool:
@@ -223,13 +214,3 @@ def _valid_authorizer_result(result: Any) -> bool:
     return isinstance(context, dict) and all(
         value is None or isinstance(value, str | int | float | bool) for value in context.values()
     )
-
-
-def _context_string(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
