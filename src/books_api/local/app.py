@@ -1,7 +1,7 @@
 """The HTTP adapter: a plain ASGI app around the gateway core, plus building the gateway.
 
 It is a bare ASGI callable rather than a framework app: each request costs one parse, one
-event-loop coroutine and one hop to the function's thread.
+event-loop coroutine and one round trip to the function's execution environment.
 """
 
 from __future__ import annotations

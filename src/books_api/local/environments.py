@@ -285,14 +285,14 @@ class EnvironmentPool:
         environment: dict[str, str],
         limit: int = DEFAULT_LIMIT,
         stall_s: float = STALL_S,
-        cold_starts: int | None = None,
+        cold_starts: int = 1,
     ) -> None:
         self.spec = spec
         self.environment = environment
         self.limit = max(1, limit)
         self.stall_s = stall_s
         self.cores = os.cpu_count() or 1
-        self.cold_starts = cold_starts or self.cores
+        self.cold_starts = max(1, cold_starts)
         self.spec_json = json.dumps(
             {"name": spec.name, "handler": spec.handler, "timeout_s": spec.timeout_s,
              "memory_mb": spec.memory_mb}

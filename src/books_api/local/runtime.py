@@ -68,7 +68,7 @@ class LambdaFunction:
             answer = await future
         finally:
             timer.cancel()
-        return json.loads(answer)
+        return json.loads(answer.decode())
 
     def close(self) -> None:
         self.environments.close()
