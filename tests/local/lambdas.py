@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import decimal
 import io
 import json
 import os
@@ -179,3 +180,65 @@ def _policy_statements(
         },
         "context": context,
     }
+
+
+# Handlers for test_execution_environments.py.
+
+
+def _query(event: dict[str, Any]) -> dict[str, str]:
+    query: dict[str, str] = event.get("queryStringParameters") or {}
+    return query
+
+
+def overslept(event: dict[str, Any], context: Any) -> Any:
+    """Sleeps `seconds`, then writes the file `marker`: proof that the process went on."""
+    query = _query(event)
+    seconds = float(query.get("seconds", "0"))
+    time.sleep(seconds)
+    with open(query["marker"], "w", encoding="utf-8") as marker:
+        marker.write("still running")
+    return _json(200, {"slept": seconds})
+
+
+def hard_exit(event: dict[str, Any], context: Any) -> Any:
+    """Ends its process with `os._exit(7)` when asked (no cleanup, no exception)."""
+    if _query(event).get("exit"):
+        os._exit(7)
+    return _json(200, {"pid": os.getpid()})
+
+
+def unmarshalable(event: dict[str, Any], context: Any) -> Any:
+    if _query(event).get("kind") == "decimal":
+        # Lambda's runtime writes a Decimal as its own digits: "statusCode": 200.
+        return {"statusCode": decimal.Decimal("200"), "body": "decimal status"}
+    return {"statusCode": 200, "body": "a set", "extra": {1, 2}}
+
+
+def greeting_now(event: dict[str, Any], context: Any) -> Any:
+    """The environment as the invocation sees it (read now, not at import)."""
+    return _json(
+        200,
+        {
+            "greeting": os.environ.get("GREETING"),
+            "function_name": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"),
+        },
+    )
+
+
+def nap(event: dict[str, Any], context: Any) -> Any:
+    seconds = float(_query(event).get("seconds", "0"))
+    time.sleep(seconds)
+    return _json(200, {"pid": os.getpid(), "slept": seconds})
+
+
+def prints(event: dict[str, Any], context: Any) -> Any:
+    print(_query(event)["line"])
+    return _json(200, {"printed": True})
+
+
+# A cold start that takes a while, or fails, for the functions whose environment asks for it.
+_IMPORT_DELAY_S = float(os.environ.get("LAMBDAS_IMPORT_DELAY_S") or 0)
+if _IMPORT_DELAY_S:
+    time.sleep(_IMPORT_DELAY_S)
+if os.environ.get("LAMBDAS_IMPORT_FAILS"):
+    raise RuntimeError("tests.local.lambdas refuses to import in this function")
