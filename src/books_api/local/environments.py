@@ -6,13 +6,16 @@ start) and runs one invocation at a time, with the function's own environment va
 crash, `sys.exit()` or a timeout ends that process only (the invocation fails, the next one gets
 a fresh environment), never the gateway.
 
-Everything here runs on the gateway's event loop: an environment's answer is read in a loop
-callback, and the next waiting invocation is sent to it from that same callback, so a busy
-environment never waits for the loop to hand it work.
+Everything here runs on the gateway's event loop. An environment's answers are read in a loop
+callback, which sends it the next waiting invocations at once. A fast function's environment
+is sent up to `AHEAD` invocations ahead, written together at the end of a loop turn and
+answered together: under load it does not sleep between invocations, yet it runs them one at
+a time, each timed from when it starts.
 
-Few environments run fast functions: an extra one starts only while invocations wait and every
-warm environment has been on one invocation for over `stall_s`, with at most `cold_starts`
-cold starts at once; slow functions still run side by side after a few milliseconds.
+Few environments run fast functions: another starts only while invocations wait and every
+warm environment is stuck on one of them (waiting on a sleep or I/O for `STALL_S`, or
+computing for `COMPUTE_STALL_S` while fewer than one per core computes), one cold start at a
+time. Slow functions thus run side by side after a few milliseconds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import json
+import math
 import os
 import socket
 import subprocess
@@ -37,8 +41,9 @@ from books_api.local.sandbox import SYS_PATH_VARIABLE
 DEFAULT_LIMIT = 16  # environments per function; beyond that, invocations wait their turn
 STALL_S = 0.005  # an environment waiting this long on one invocation counts as stalled
 COMPUTE_STALL_S = 0.1  # and one computing this long
+INIT_TIMEOUT_S = 10.0  # Lambda's limit on a cold start (the handler's import)
 FAST_S = 0.001  # an environment whose handler runs faster than this is sent work ahead
-AHEAD = 2  # how many invocations such an environment is sent ahead
+AHEAD = 8  # how many invocations such an environment is sent ahead
 _LIVE: weakref.WeakSet[Environment] = weakref.WeakSet()
 
 
@@ -102,11 +107,13 @@ class Environment:
         self.ready = False  # the handler is imported
         self.inflight: deque[Invocation] = deque()
         self.started_at = 0.0  # when the first of `inflight` began
-        self.last_run_s = 0.0  # how long the handler took last time (as the sandbox measured)
+        # How long the handler took last time, as the sandbox measured it (unknown: not fast).
+        self.last_run_s = math.inf
         self.loop: asyncio.AbstractEventLoop | None = None  # the loop reading the socket
         self._timer: asyncio.TimerHandle | None = None
         self._received = bytearray()
         self._unsent = b""
+        self._batch: list[bytes] = []
         self.closed = False
         _LIVE.add(self)
 
@@ -121,13 +128,31 @@ class Environment:
         self._write(invocation.frame)
 
     def _begin(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The first of `inflight` starts running: its own timeout starts now."""
+        """The first of `inflight` starts running: its own timeout starts now, or once the
+        cold start is over (Lambda times the init phase on its own, up to 10 s)."""
         self.started_at = time.monotonic()
-        self._timer = loop.call_at(
-            loop.time() + self.pool.spec.timeout_s, self._timed_out, self.inflight[0]
-        )
+        if self.ready:
+            timeout, expire = self.pool.spec.timeout_s, self._timed_out
+        else:
+            timeout, expire = INIT_TIMEOUT_S, self._init_timed_out
+        self._timer = loop.call_at(loop.time() + timeout, expire, self.inflight[0])
 
     def _write(self, data: bytes) -> None:
+        """Frames written in one turn of the event loop go out together at its end: one
+        wake-up of the sandbox for all of them."""
+        if self._batch:
+            self._batch.append(data)
+            return
+        self._batch.append(data)
+        assert self.loop is not None
+        self.loop.call_soon(self._send_batch)
+
+    def _send_batch(self) -> None:
+        batch = self._batch
+        if not batch or self.closed:
+            return
+        data = batch[0] if len(batch) == 1 else b"".join(batch)
+        batch.clear()
         if self._unsent:  # earlier frames still wait for room in the socket
             self._unsent += data
             return
@@ -180,6 +205,10 @@ class Environment:
         kind = payload[:1]
         if kind == wire.READY:
             self.ready = True
+            if self.inflight and self.loop is not None:  # the first invocation starts now
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._begin(self.loop)
             return
         if not self.inflight:
             return
@@ -216,6 +245,15 @@ class Environment:
         print(f"{invocation.request_id} Task timed out after {timeout:.2f} seconds",
               file=sys.stderr, flush=True)  # fmt: skip
         message = f"Task timed out after {timeout:.2f} seconds"
+        self._fail(invocation, {"errorType": "Sandbox.Timedout", "errorMessage": message})
+        self._end(kill=True)
+
+    def _init_timed_out(self, invocation: Invocation) -> None:
+        if not self.inflight or self.inflight[0] is not invocation or self.ready:
+            return
+        self._finish()
+        message = f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds"
+        print(f"{invocation.request_id} {message}", file=sys.stderr, flush=True)
         self._fail(invocation, {"errorType": "Sandbox.Timedout", "errorMessage": message})
         self._end(kill=True)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import importlib
 import json
+import math
 import os
 import socket
 import sys
@@ -28,11 +29,25 @@ MAX_RESPONSE_BYTES = 6_291_556
 SYS_PATH_VARIABLE = "BOOKS_API_SANDBOX_SYS_PATH"
 
 
-def _decimal_as_float(value: Any) -> Any:
-    """Lambda's Python runtime serialises Decimal as a number and refuses anything else."""
+def _decimal_as_number(value: Any) -> Any:
+    """Lambda's Python runtime writes a Decimal as its own digits (`Decimal("200")` is `200`,
+    `Decimal("12.99")` is `12.99`) and refuses anything else that is not JSON."""
     if isinstance(value, decimal.Decimal):
+        if value.is_nan():
+            return math.nan
+        digits = str(value)
+        if value.is_finite() and digits.lstrip("-").isdigit():
+            return int(digits)
         return float(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class _InitFailure(Exception):
+    """The handler cannot be loaded; `error` is what Lambda reports."""
+
+    def __init__(self, cause: BaseException, error_type: str | None = None) -> None:
+        super().__init__(str(cause))
+        self.error = error_object(cause, error_type)
 
 
 def error_object(error: BaseException, error_type: str | None = None) -> dict[str, Any]:
@@ -67,12 +82,10 @@ class Sandbox:
         started = time.perf_counter()
         try:
             handler = self._import_handler()
-        except Exception as error:
-            failure = error_object(error, "Runtime.ImportModuleError")
-            failure["errorMessage"] = f"Unable to import module '{self.handler_path}': {error}"
-            _log_error(failure)
+        except _InitFailure as failure:
+            _log_error(failure.error)
             # The invocation that waits for this cold start fails; the next starts afresh.
-            self._send(wire.INIT_ERROR, json.dumps(failure).encode())
+            self._send(wire.INIT_ERROR, json.dumps(failure.error).encode())
             return
         init_ms = (time.perf_counter() - started) * 1000
         self._send(wire.READY, f"{init_ms:.3f}".encode())
@@ -95,13 +108,23 @@ class Sandbox:
                 self._flush(answers)
 
     def _import_handler(self) -> Any:
+        """The handler, or _InitFailure with the error Lambda's Python runtime reports."""
         module_name, _, attribute = self.handler_path.rpartition(".")
         if not module_name:
-            raise ImportError(f"Bad handler {self.handler_path!r}: expected module.function")
-        module = importlib.import_module(module_name)
+            message = f"Bad handler '{self.handler_path}': expected module.function"
+            raise _InitFailure(ValueError(message), "Runtime.MalformedHandlerName")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            failure = _InitFailure(error, "Runtime.ImportModuleError")
+            failure.error["errorMessage"] = f"Unable to import module '{module_name}': {error}"
+            raise failure from error
+        except Exception as error:  # the module itself raised: its own error type
+            raise _InitFailure(error) from error
         handler = getattr(module, attribute, None)
         if not callable(handler):
-            raise AttributeError(f"Handler {attribute!r} missing on module {module_name!r}")
+            message = f"Handler '{attribute}' missing on module '{module_name}'"
+            raise _InitFailure(AttributeError(message), "Runtime.HandlerNotFound")
         return handler
 
     def _invoke(self, handler: Any, request_id: str, event: Any) -> tuple[bytes, bytes]:
@@ -119,7 +142,7 @@ class Sandbox:
             _log_error(failure)
             return wire.ERROR, json.dumps(failure).encode()
         try:
-            payload = json.dumps(result, default=_decimal_as_float).encode()
+            payload = json.dumps(result, default=_decimal_as_number).encode()
         except (TypeError, ValueError) as error:
             failure = error_object(error, "Runtime.MarshalError")
             failure["errorMessage"] = f"Unable to marshal response: {error}"
