@@ -110,6 +110,8 @@ class Environment:
         # How long the handler took last time, as the sandbox measured it (unknown: not fast).
         self.last_run_s = math.inf
         self.loop: asyncio.AbstractEventLoop | None = None  # the loop reading the socket
+        # The first of `inflight`, CPU time and time at the pool's last stall check.
+        self.last_check: tuple[Invocation | None, int, float] = (None, 0, 0.0)
         self._timer: asyncio.TimerHandle | None = None
         self._received = bytearray()
         self._unsent = b""
@@ -295,13 +297,13 @@ class Environment:
         self.process.kill()
         self.close()
 
-    def computing(self) -> bool:
-        """The process is running or waiting for a CPU, rather than sleeping or on I/O."""
+    def cpu_ns(self) -> int:
+        """CPU time the process has had so far (0 where the kernel does not tell)."""
         try:
-            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
-                return stat.read().rpartition(b")")[2][1:2] == b"R"
-        except OSError:  # no /proc here: count it as computing
-            return True
+            with open(f"/proc/{self.process.pid}/schedstat", "rb") as schedstat:
+                return int(schedstat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0
 
     def _unwatch(self) -> None:
         loop, self.loop = self.loop, None
@@ -460,26 +462,30 @@ class EnvironmentPool:
 
     def _stalled(self) -> bool:
         """Every warm environment is stuck on one invocation, and fewer than `cold_starts`
-        environments are starting. Stuck: waiting (on a sleep or I/O) for `stall_s`, or
-        computing for `COMPUTE_STALL_S` while fewer than one per core computes (a brief
-        wait for a CPU is no reason for another process)."""
+        environments are starting. Stuck: on the same invocation since the last check and for
+        `stall_s`, waiting (a sleep or I/O); or, when computing, for `COMPUTE_STALL_S` while
+        fewer than one per core computes (a brief wait for a CPU needs no other process)."""
         starting = sum(1 for environment in self.environments if not environment.ready)
-        if starting >= self.cold_starts:
-            return False
         for environment in list(self.environments):
             environment.receive()  # answers the loop has not read yet: not a stall
         now = time.monotonic()
+        stuck = starting < self.cold_starts
         computing = 0
         for environment in self.environments:
             if not environment.ready:
                 continue
-            if not environment.inflight or now - environment.started_at < self.stall_s:
-                return False
-            if environment.computing():
+            head = environment.inflight[0] if environment.inflight else None
+            cpu_ns = environment.cpu_ns()
+            last, environment.last_check = environment.last_check, (head, cpu_ns, now)
+            if head is None or last[0] is not head or now - environment.started_at < self.stall_s:
+                stuck = False
+                continue
+            on_cpu = (cpu_ns - last[1]) / max(1.0, (now - last[2]) * 1e9)
+            if on_cpu > 0.5:  # computing: one more process helps only with a free core
                 if now - environment.started_at < COMPUTE_STALL_S:
-                    return False
+                    stuck = False
                 computing += 1
-        return computing < self.cores
+        return stuck and computing < self.cores
 
 
 def _closed_error(name: str) -> dict[str, Any]:
