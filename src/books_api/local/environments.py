@@ -44,6 +44,7 @@ COMPUTE_STALL_S = 0.1  # and one computing this long
 INIT_TIMEOUT_S = 10.0  # Lambda's limit on a cold start (the handler's import)
 FAST_S = 0.001  # an environment whose handler runs faster than this is sent work ahead
 AHEAD = 8  # how many invocations such an environment is sent ahead
+AHEAD_STALL_S = 0.05  # an environment with invocations ahead counts as stalled this late
 _LIVE: weakref.WeakSet[Environment] = weakref.WeakSet()
 
 
@@ -298,11 +299,13 @@ class Environment:
         self.close()
 
     def cpu_ns(self) -> int:
-        """CPU time the process has had so far (0 where the kernel does not tell)."""
+        """Time the process has spent on a CPU or waiting for one, so far (0 where the kernel
+        does not tell)."""
         try:
             with open(f"/proc/{self.process.pid}/schedstat", "rb") as schedstat:
-                return int(schedstat.read().split()[0])
-        except (OSError, ValueError, IndexError):
+                on_cpu, runnable = schedstat.read().split()[:2]
+                return int(on_cpu) + int(runnable)
+        except (OSError, ValueError):
             return 0
 
     def _unwatch(self) -> None:
@@ -463,8 +466,9 @@ class EnvironmentPool:
     def _stalled(self) -> bool:
         """Every warm environment is stuck on one invocation, and fewer than `cold_starts`
         environments are starting. Stuck: on the same invocation since the last check and for
-        `stall_s`, waiting (a sleep or I/O); or, when computing, for `COMPUTE_STALL_S` while
-        fewer than one per core computes (a brief wait for a CPU needs no other process)."""
+        `stall_s`, waiting (a sleep or I/O); or, when computing or waiting for a CPU, for
+        `COMPUTE_STALL_S` while fewer than one per core computes (a busy CPU needs no other
+        process)."""
         starting = sum(1 for environment in self.environments if not environment.ready)
         for environment in list(self.environments):
             environment.receive()  # answers the loop has not read yet: not a stall
@@ -477,11 +481,14 @@ class EnvironmentPool:
             head = environment.inflight[0] if environment.inflight else None
             cpu_ns = environment.cpu_ns()
             last, environment.last_check = environment.last_check, (head, cpu_ns, now)
-            if head is None or last[0] is not head or now - environment.started_at < self.stall_s:
+            # Invocations sent ahead can wait a few milliseconds for a busy CPU or a busy
+            # event loop; only a much longer wait means that the first of them is slow.
+            patience = self.stall_s if len(environment.inflight) == 1 else AHEAD_STALL_S
+            if head is None or last[0] is not head or now - environment.started_at < patience:
                 stuck = False
                 continue
-            on_cpu = (cpu_ns - last[1]) / max(1.0, (now - last[2]) * 1e9)
-            if on_cpu > 0.5:  # computing: one more process helps only with a free core
+            runnable = (cpu_ns - last[1]) / max(1.0, (now - last[2]) * 1e9)
+            if runnable > 0.5:  # computing: one more process helps only with a free core
                 if now - environment.started_at < COMPUTE_STALL_S:
                     stuck = False
                 computing += 1
