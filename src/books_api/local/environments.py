@@ -465,8 +465,8 @@ class EnvironmentPool:
 
     def _stalled(self) -> bool:
         """Every warm environment is stuck on one invocation, and fewer than `cold_starts`
-        environments are starting. Stuck: on the same invocation since the last check and for
-        `stall_s`, waiting (a sleep or I/O); or, when computing or waiting for a CPU, for
+        environments are starting. Stuck: on the same invocation for `stall_s` and at two checks,
+        waiting (a sleep or I/O) in between; or, when computing or waiting for a CPU, for
         `COMPUTE_STALL_S` while fewer than one per core computes (a busy CPU needs no other
         process)."""
         starting = sum(1 for environment in self.environments if not environment.ready)
@@ -479,12 +479,17 @@ class EnvironmentPool:
             if not environment.ready:
                 continue
             head = environment.inflight[0] if environment.inflight else None
-            cpu_ns = environment.cpu_ns()
-            last, environment.last_check = environment.last_check, (head, cpu_ns, now)
             # Invocations sent ahead can wait a few milliseconds for a busy CPU or a busy
             # event loop; only a much longer wait means that the first of them is slow.
             patience = self.stall_s if len(environment.inflight) == 1 else AHEAD_STALL_S
-            if head is None or last[0] is not head or now - environment.started_at < patience:
+            if head is None or now - environment.started_at < patience:
+                stuck = False
+                continue
+            # Past its patience: its CPU time is read now and compared at the next check.
+            last = environment.last_check
+            cpu_ns = environment.cpu_ns()
+            environment.last_check = (head, cpu_ns, now)
+            if last[0] is not head:
                 stuck = False
                 continue
             runnable = (cpu_ns - last[1]) / max(1.0, (now - last[2]) * 1e9)
