@@ -2,6 +2,7 @@
 
 Full chain: gateway -> cached authorizer decision -> books function -> SQLite `GET /book`.
 Baseline: a bare ASGI app on the same uvicorn settings that returns the same JSON bytes.
+Reference: uvicorn calling the books handler inline, the least any chain through it costs.
 wrk (Debian's): 2 threads, 32 connections, 10 s. Then the gateway's RSS over 200,000 more
 requests. Writes the "gateway" section of bench/RESULTS.md.
 
@@ -155,6 +156,49 @@ def serve_bare(port: int, body_file: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
+def serve_handler_only(port: int, db_path: str) -> None:
+    """A reference, not a gateway: uvicorn calling the books handler inline on its event loop
+    (no authorizer, no isolation, no gateway rules): the least any chain through the books
+    function can cost."""
+    import time as clock
+    from urllib.parse import parse_qsl
+
+    import uvicorn
+
+    os.environ.update({"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": db_path})
+    from books_api.functions.books import lambda_handler
+    from books_api.local.context import LambdaContext
+    from books_api.local.events import IncomingRequest, new_request_id, proxy_event
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        request = IncomingRequest(
+            method=scope["method"],
+            path=scope["path"].removeprefix("/prod"),
+            query=parse_qsl(scope["query_string"].decode()),
+            headers=[(k.decode(), v.decode()) for k, v in scope["headers"]],
+            body=b"",
+            source_ip="127.0.0.1",
+            stage="prod",
+            request_id=new_request_id(),
+        )
+        event = proxy_event(request, "/book", None, {"principalId": "bench"})
+        context = LambdaContext("books", 256, request.request_id, clock.monotonic() + 10)
+        result = lambda_handler(event, context)
+        body = result["body"].encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send(
+            {"type": "http.response.start", "status": result["statusCode"], "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make system-tools`", file=sys.stderr)
@@ -167,13 +211,13 @@ def main() -> int:
     headers = {"authorizationToken": f"Bearer {token}"}
     env = {**os.environ, "JWT_SECRET": secret, "BOOKS_API_HOME": str(work)}
     logs = open(work / "gateway.out", "wb")
-    gateway_port, bare_port = free_port(), free_port()
+    gateway_port, bare_port, inline_port = free_port(), free_port(), free_port()
     gateway = subprocess.Popen(
         [sys.executable, "-m", "books_api.cli", "serve", "--port", str(gateway_port),
          "--db", str(work / "books.db"), "--access-log", str(work / "access.log")],
         env=env, stdout=logs, stderr=logs,
     )  # fmt: skip
-    bare = None
+    bare = inline = None
     try:
         gateway_url = f"http://127.0.0.1:{gateway_port}{PATH}"
         body = wait_until_up(gateway_url, headers)
@@ -184,9 +228,17 @@ def main() -> int:
         )  # fmt: skip
         bare_url = f"http://127.0.0.1:{bare_port}{PATH}"
         assert wait_until_up(bare_url, headers) == body
-        wrk(bare_url, token, 2)  # warm-up
-        wrk(gateway_url, token, 2)
+        inline = subprocess.Popen(
+            [sys.executable, __file__, "--serve-handler-only", str(inline_port),
+             str(work / "books.db")],
+            stdout=logs, stderr=logs,
+        )  # fmt: skip
+        inline_url = f"http://127.0.0.1:{inline_port}{PATH}"
+        assert wait_until_up(inline_url, headers) == body
+        for url in (bare_url, inline_url, gateway_url):
+            wrk(url, token, 2)  # warm-up
         baseline = measured(bare.pid, bare_url, token)
+        handler_only = measured(inline.pid, inline_url, token)
         full = measured(gateway.pid, gateway_url, token)
         threads = proc_status(gateway.pid, "Threads")
         environments = len(process_tree(gateway.pid)) - 1
@@ -197,7 +249,7 @@ def main() -> int:
             served += wrk(gateway_url, token).requests
         rss_after = rss_kib(gateway.pid)
     finally:
-        for process in (gateway, bare):
+        for process in (gateway, bare, inline):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=10)
@@ -216,8 +268,12 @@ def main() -> int:
         f"| bare uvicorn app, same JSON | {baseline.rps:,.0f} | {baseline.p50_ms:.2f} | "
         f"{baseline.p99_ms:.2f} | {baseline.cpu_us:.0f} | {baseline.errors} |\n"
         f"| local gateway, full chain | {full.rps:,.0f} | {full.p50_ms:.2f} | "
-        f"{full.p99_ms:.2f} | {full.cpu_us:.0f} | {full.errors} |\n\n"
-        f"- gateway / bare: **{ratio:.0f} %** (target >= 50 %)\n"
+        f"{full.p99_ms:.2f} | {full.cpu_us:.0f} | {full.errors} |\n"
+        f"| reference: uvicorn calling the books handler inline (no authorizer, no isolation, "
+        f"no gateway) | {handler_only.rps:,.0f} | {handler_only.p50_ms:.2f} | "
+        f"{handler_only.p99_ms:.2f} | {handler_only.cpu_us:.0f} | {handler_only.errors} |\n\n"
+        f"- gateway / bare: **{ratio:.0f} %** (target >= 50 %); the inline reference / bare: "
+        f"{handler_only.rps / baseline.rps * 100:.0f} %\n"
         f"- gateway p99: **{full.p99_ms:.2f} ms** (target <= 5 ms); with one connection "
         f"(no queueing): p50 {single.p50_ms:.2f} ms, p99 {single.p99_ms:.2f} ms, "
         f"{single.rps:,.0f} requests/s\n"
@@ -238,5 +294,7 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--serve-handler-only":
+        serve_handler_only(int(sys.argv[2]), sys.argv[3])
     else:
         sys.exit(main())
