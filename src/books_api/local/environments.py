@@ -8,9 +8,9 @@ a fresh environment), never the gateway.
 
 Everything here runs on the gateway's event loop. An environment's answers are read in a loop
 callback, which sends it the next waiting invocations at once. A fast function's environment
-is sent up to `AHEAD` invocations ahead, written together at the end of a loop turn and
-answered together: under load it does not sleep between invocations, yet it runs them one at
-a time, each timed from when it starts.
+is sent up to `AHEAD` invocations ahead: under load it does not wait for the loop between
+invocations, yet it runs them one at a time, each timed from when it starts, and answers
+each before it starts the next (so that the gateway always knows which of them ran).
 
 Few environments run fast functions: another starts only while invocations wait and every
 warm environment is stuck on one of them (waiting on a sleep or I/O for `STALL_S`, or
@@ -116,7 +116,6 @@ class Environment:
         self._timer: asyncio.TimerHandle | None = None
         self._received = bytearray()
         self._unsent = b""
-        self._batch: list[bytes] = []
         self.closed = False
         _LIVE.add(self)
 
@@ -141,21 +140,6 @@ class Environment:
         self._timer = loop.call_at(loop.time() + timeout, expire, self.inflight[0])
 
     def _write(self, data: bytes) -> None:
-        """Frames written in one turn of the event loop go out together at its end: one
-        wake-up of the sandbox for all of them."""
-        if self._batch:
-            self._batch.append(data)
-            return
-        self._batch.append(data)
-        assert self.loop is not None
-        self.loop.call_soon(self._send_batch)
-
-    def _send_batch(self) -> None:
-        batch = self._batch
-        if not batch or self.closed:
-            return
-        data = batch[0] if len(batch) == 1 else b"".join(batch)
-        batch.clear()
         if self._unsent:  # earlier frames still wait for room in the socket
             self._unsent += data
             return

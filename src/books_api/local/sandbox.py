@@ -89,10 +89,7 @@ class Sandbox:
             return
         init_ms = (time.perf_counter() - started) * 1000
         self._send(wire.READY, f"{init_ms:.3f}".encode())
-        answers: list[bytes] = []
         while True:
-            if answers and not self.reader.pending:  # about to wait: send what is done
-                self._flush(answers)
             frame = self.reader.read()
             if frame is None:  # the gateway has gone
                 return
@@ -103,9 +100,10 @@ class Sandbox:
             else:
                 event_object = json.loads(event)
             kind, payload = self._invoke(handler, request_id, event_object)
-            answers.append(wire.answer(kind, time.perf_counter() - started, payload))
-            if sum(map(len, answers)) > 1 << 16:
-                self._flush(answers)
+            # Each answer goes back before the next invocation starts: should that one end
+            # the process, the gateway knows exactly which invocations ran.
+            sys.stdout.flush()  # the function's print() lines before its answer
+            self.connection.sendall(wire.answer(kind, time.perf_counter() - started, payload))
 
     def _import_handler(self) -> Any:
         """The handler, or _InitFailure with the error Lambda's Python runtime reports."""
@@ -163,13 +161,6 @@ class Sandbox:
     def _send(self, kind: bytes, payload: bytes) -> None:
         sys.stdout.flush()  # the function's print() lines before its answer
         self.connection.sendall(wire.frame(kind + payload))
-
-    def _flush(self, answers: list[bytes]) -> None:
-        """Answers to invocations that were sent ahead go back together: one wake-up of the
-        gateway for all of them."""
-        sys.stdout.flush()
-        self.connection.sendall(answers[0] if len(answers) == 1 else b"".join(answers))
-        answers.clear()
 
 
 def main(argv: list[str]) -> int:
