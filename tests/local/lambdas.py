@@ -236,6 +236,16 @@ def prints(event: dict[str, Any], context: Any) -> Any:
     return _json(200, {"printed": True})
 
 
+def tally(event: dict[str, Any], context: Any) -> Any:
+    """Appends a line per run to the file `log` names; `exit=1` ends the process instead."""
+    query = _query(event)
+    if query.get("exit"):
+        os._exit(1)
+    with open(query["log"], "a", encoding="utf-8") as log:
+        log.write(query["n"] + "\n")
+    return _json(200, {"n": query["n"]})
+
+
 # A cold start that takes a while, or fails, for the functions whose environment asks for it.
 _IMPORT_DELAY_S = float(os.environ.get("LAMBDAS_IMPORT_DELAY_S") or 0)
 if _IMPORT_DELAY_S:

@@ -194,3 +194,30 @@ def test_cold_start_does_not_count_against_the_function_timeout(
     for _ in range(2):
         response = client.get(f"{gw.url}/slow-init")
         assert response.status_code == 200, response.text
+
+
+def test_a_crash_under_load_costs_its_own_invocation_and_no_other_runs_twice(
+    gw: LocalGateway, client: httpx.Client, tmp_path: Path
+) -> None:
+    """A fast function's environment is sent invocations ahead; when one of them ends the
+    process, the others run exactly once (on a fresh environment if need be)."""
+    log = tmp_path / "tally.log"
+    for warm_up in range(5):  # a warm environment, known to be fast
+        client.get(f"{gw.url}/tally", params={"log": str(log), "n": f"warm-{warm_up}"})
+
+    crashes = set(range(50, 500, 50))
+
+    def call(n: int) -> httpx.Response:
+        params = {"log": str(log), "n": str(n)}
+        if n in crashes:
+            params["exit"] = "1"
+        return client.get(f"{gw.url}/tally", params=params)
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(call, range(500)))
+    for n in crashes:
+        assert_integration_failure(responses[n])
+    others = [r for n, r in enumerate(responses) if n not in crashes]
+    assert [r.status_code for r in others] == [200] * len(others)
+    runs = [line for line in log.read_text().splitlines() if not line.startswith("warm-")]
+    assert sorted(runs, key=int) == [str(n) for n in range(500) if n not in crashes]
