@@ -246,6 +246,14 @@ def tally(event: dict[str, Any], context: Any) -> Any:
     return _json(200, {"n": query["n"]})
 
 
+def hog(event: dict[str, Any], context: Any) -> Any:
+    """Holds `mb` megabytes (written, so resident) for `seconds`."""
+    query = _query(event)
+    held = b"x" * (int(query["mb"]) * 1024 * 1024)
+    time.sleep(float(query.get("seconds", "0.5")))
+    return _json(200, {"held_mb": len(held) // (1024 * 1024)})
+
+
 # A cold start that takes a while, or fails, for the functions whose environment asks for it.
 _IMPORT_DELAY_S = float(os.environ.get("LAMBDAS_IMPORT_DELAY_S") or 0)
 if _IMPORT_DELAY_S:

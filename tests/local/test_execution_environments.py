@@ -221,3 +221,15 @@ def test_a_crash_under_load_costs_its_own_invocation_and_no_other_runs_twice(
     assert [r.status_code for r in others] == [200] * len(others)
     runs = [line for line in log.read_text().splitlines() if not line.startswith("warm-")]
     assert sorted(runs, key=int) == [str(n) for n in range(500) if n not in crashes]
+
+
+def test_an_environment_over_its_memory_setting_is_stopped(
+    gw: LocalGateway, client: httpx.Client, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # hog has 128 MB; 40 MB more than the interpreter fits, 300 MB does not.
+    within = client.get(f"{gw.url}/hog", params={"mb": "40"})
+    assert within.status_code == 200
+    assert within.json() == {"held_mb": 40}
+    assert_integration_failure(client.get(f"{gw.url}/hog", params={"mb": "300", "seconds": "3"}))
+    assert "Runtime.OutOfMemory" in capfd.readouterr().err
+    assert client.get(f"{gw.url}/hog", params={"mb": "1", "seconds": "0"}).status_code == 200

@@ -42,6 +42,8 @@ DEFAULT_LIMIT = 16  # environments per function; beyond that, invocations wait t
 STALL_S = 0.005  # an environment waiting this long on one invocation counts as stalled
 COMPUTE_STALL_S = 0.1  # and one computing this long
 INIT_TIMEOUT_S = 10.0  # Lambda's limit on a cold start (the handler's import)
+MEMORY_CHECK_S = 0.1  # how often environments' memory is compared with the function's setting
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 FAST_S = 0.001  # an environment whose handler runs faster than this is sent work ahead
 AHEAD = 8  # how many invocations such an environment is sent ahead
 AHEAD_STALL_S = 0.05  # an environment with invocations ahead counts as stalled this late
@@ -244,6 +246,26 @@ class Environment:
         self._fail(invocation, {"errorType": "Sandbox.Timedout", "errorMessage": message})
         self._end(kill=True)
 
+    def out_of_memory(self) -> None:
+        """Over the function's memory setting: the process is stopped, as Lambda does."""
+        invocation = self._finish() if self.inflight else None
+        name = self.pool.spec.name
+        limit = self.pool.spec.memory_mb
+        print(f"{name}: Runtime.OutOfMemory: the environment used more than {limit} MB",
+              file=sys.stderr, flush=True)  # fmt: skip
+        self._end(kill=True)
+        if invocation is not None:
+            message = "Runtime exited with error: signal: killed"
+            self._fail(invocation, {"errorType": "Runtime.OutOfMemory", "errorMessage": message})
+
+    def resident_bytes(self) -> int:
+        """The process's resident memory (0 where the kernel does not tell)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * _PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            return 0
+
     def _exited(self) -> None:
         invocation = self._finish() if self.inflight else None
         status = self._end(kill=False)
@@ -327,6 +349,7 @@ class EnvironmentPool:
         self.environments: list[Environment] = []
         self._waiting: deque[Invocation] = deque()
         self._growth: asyncio.TimerHandle | None = None
+        self._memory_watch: asyncio.TimerHandle | None = None
         self._closed = False
 
     def process_environment(self) -> dict[str, str]:
@@ -346,7 +369,7 @@ class EnvironmentPool:
         if environment is not None:
             environment.send(invocation, loop)
         elif not self.environments:
-            self._start().send(invocation, loop)
+            self._start(loop).send(invocation, loop)
         else:
             self._waiting.append(invocation)
             if self._growth is None:
@@ -380,15 +403,16 @@ class EnvironmentPool:
             self.finished(other)
         invocation = self._next_waiting() if len(self.environments) < self.limit else None
         if invocation is not None:
-            self._start().send(invocation, loop)
+            self._start(loop).send(invocation, loop)
         if self._waiting and self._growth is None:
             self._growth = loop.call_later(self.stall_s, self._grow, loop)
 
     def close(self) -> None:
         self._closed = True
-        if self._growth is not None:
-            self._growth.cancel()
-            self._growth = None
+        for timer in (self._growth, self._memory_watch):
+            if timer is not None:
+                timer.cancel()
+        self._growth = self._memory_watch = None
         pending = list(self._waiting)
         for environment in self.environments:
             pending.extend(environment.inflight)
@@ -422,10 +446,23 @@ class EnvironmentPool:
             and time.monotonic() - environment.started_at < FAST_S
         )
 
-    def _start(self) -> Environment:
+    def _start(self, loop: asyncio.AbstractEventLoop) -> Environment:
         environment = Environment(self)
         self.environments.append(environment)
+        if self._memory_watch is None:
+            self._memory_watch = loop.call_later(MEMORY_CHECK_S, self._watch_memory, loop)
         return environment
+
+    def _watch_memory(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Lambda stops an environment that uses more memory than the function's setting."""
+        self._memory_watch = None
+        if self._closed or not self.environments:
+            return
+        limit = self.spec.memory_mb * 1024 * 1024
+        for environment in list(self.environments):
+            if environment.resident_bytes() > limit:
+                environment.out_of_memory()
+        self._memory_watch = loop.call_later(MEMORY_CHECK_S, self._watch_memory, loop)
 
     def _next_waiting(self) -> Invocation | None:
         while self._waiting:
@@ -441,7 +478,7 @@ class EnvironmentPool:
         if len(self.environments) < self.limit and self._stalled():
             invocation = self._next_waiting()
             if invocation is not None:
-                self._start().send(invocation, loop)
+                self._start(loop).send(invocation, loop)
         if any(not invocation.future.done() for invocation in self._waiting):
             self._growth = loop.call_later(self.stall_s, self._grow, loop)
         else:
