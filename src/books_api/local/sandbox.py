@@ -42,6 +42,9 @@ def _decimal_as_number(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+_RESULT_ENCODER = json.JSONEncoder(default=_decimal_as_number)
+
+
 class _InitFailure(Exception):
     """The handler cannot be loaded; `error` is what Lambda reports."""
 
@@ -140,7 +143,7 @@ class Sandbox:
             _log_error(failure)
             return wire.ERROR, json.dumps(failure).encode()
         try:
-            payload = json.dumps(result, default=_decimal_as_number).encode()
+            payload = _RESULT_ENCODER.encode(result).encode()
         except (TypeError, ValueError) as error:
             failure = error_object(error, "Runtime.MarshalError")
             failure["errorMessage"] = f"Unable to marshal response: {error}"
