@@ -35,14 +35,20 @@ def to_gateway_response(result: Any) -> gw.GatewayResponse | gw.GatewayError:
 def _headers(headers: dict[str, Any], multi: dict[str, Any]) -> list[tuple[str, str]]:
     # API Gateway merges both maps; for a name in both, only `multiValueHeaders` counts.
     header_list: list[tuple[str, str]] = []
+    has_type = False
     for key, values in multi.items():
-        if isinstance(values, list):
+        if isinstance(values, list) and values:
             header_list.extend((str(key), _header_value(v)) for v in values)
-    named = {str(k).lower() for k in multi}
-    header_list.extend(
-        (str(k), _header_value(v)) for k, v in headers.items() if str(k).lower() not in named
-    )
-    if not any(k.lower() == "content-type" for k, _ in header_list):
+            has_type = has_type or str(key).lower() == "content-type"
+    named = {str(k).lower() for k in multi} if multi else ()
+    for key, value in headers.items():
+        name = key if isinstance(key, str) else str(key)
+        lower = name.lower()
+        if lower in named:
+            continue
+        has_type = has_type or lower == "content-type"
+        header_list.append((name, value if isinstance(value, str) else _header_value(value)))
+    if not has_type:
         header_list.append(("Content-Type", "application/json"))
     return header_list
 
