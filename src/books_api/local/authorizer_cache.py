@@ -15,10 +15,9 @@ class Authorization:
     """An authorizer's result as the gateway uses it: the policy, evaluated once per method
     ARN, and the `requestContext.authorizer` the function sees."""
 
-    __slots__ = ("_context", "_decisions", "policy", "result")
+    __slots__ = ("_context", "_decisions", "policy")
 
     def __init__(self, result: dict[str, Any]) -> None:
-        self.result = result
         self.policy: dict[str, Any] = result["policyDocument"]
         self._decisions: dict[str, Decision] = {}
         # The function sees every context value as a string ("123", "true"); null stays null.
