@@ -102,20 +102,25 @@ def process_tree(pid: int) -> list[int]:
     return [pid, *children]
 
 
+def _cpu_ticks(pid: int, waited_children: bool = False) -> int:
+    """User and system clock ticks of `pid` (and of the children it has waited for)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if waited_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time of `pid` and its children so far (living ones, and those it has waited for)."""
-    total = 0
-    for index, member in enumerate(process_tree(pid)):
-        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-        if index == 0:
-            total += int(fields[13]) + int(fields[14])  # children it has waited for
+    members = process_tree(pid)
+    total = _cpu_ticks(pid, waited_children=True)
+    total += sum(_cpu_ticks(member) for member in members[1:])
     return total / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu_ticks(pid) / os.sysconf("SC_CLK_TCK")
 
 
 def measured(pid: int, url: str, token: str, seconds: int = SECONDS) -> WrkRun:

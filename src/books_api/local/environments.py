@@ -277,9 +277,7 @@ class Environment:
     def _end(self, kill: bool) -> int:
         """The process is over: invocations sent but not started go back to the pool."""
         loop = self.loop
-        if kill:
-            self.process.kill()
-        status = self.close()
+        status = self.kill() if kill else self.close()
         unstarted = list(self.inflight)
         self.inflight.clear()
         self.pool.lost(self, loop, unstarted)
@@ -300,9 +298,9 @@ class Environment:
             self.process.kill()
             return self.process.wait()
 
-    def kill(self) -> None:
+    def kill(self) -> int:
         self.process.kill()
-        self.close()
+        return self.close()
 
     def cpu_ns(self) -> int:
         """Time the process has spent on a CPU or waiting for one, so far (0 where the kernel

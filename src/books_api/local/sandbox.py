@@ -105,8 +105,7 @@ class Sandbox:
             kind, payload = self._invoke(handler, request_id, event_object)
             # Each answer goes back before the next invocation starts: should that one end
             # the process, the gateway knows exactly which invocations ran.
-            sys.stdout.flush()  # the function's print() lines before its answer
-            self.connection.sendall(wire.answer(kind, time.perf_counter() - started, payload))
+            self._send_frame(wire.answer(kind, time.perf_counter() - started, payload))
 
     def _import_handler(self) -> Any:
         """The handler, or _InitFailure with the error Lambda's Python runtime reports."""
@@ -162,8 +161,11 @@ class Sandbox:
         return wire.ANSWER, payload
 
     def _send(self, kind: bytes, payload: bytes) -> None:
+        self._send_frame(wire.frame(kind + payload))
+
+    def _send_frame(self, frame: bytes) -> None:
         sys.stdout.flush()  # the function's print() lines before its answer
-        self.connection.sendall(wire.frame(kind + payload))
+        self.connection.sendall(frame)
 
 
 def main(argv: list[str]) -> int:
