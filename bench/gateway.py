@@ -172,8 +172,8 @@ def serve_handler_only(port: int, db_path: str) -> None:
 
     os.environ.update({"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": db_path})
     from books_api.functions.books import lambda_handler
-    from books_api.local.context import LambdaContext
-    from books_api.local.events import IncomingRequest, new_request_id, proxy_event
+    from books_api.local.lambda_runtime.context import LambdaContext
+    from books_api.local.lambda_runtime.events import IncomingRequest, new_request_id, proxy_event
 
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] != "http":
@@ -208,7 +208,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make system-tools`", file=sys.stderr)
         return 1
-    from books_api.cli.token import make_token
+    from books_api.cli.signing import make_token
 
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     secret = secrets.token_urlsafe(48)

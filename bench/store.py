@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.results import write_section  # noqa: E402
-from books_api.cli.token import make_token  # noqa: E402
+from books_api.cli.signing import make_token  # noqa: E402
 from books_api.core import cursor  # noqa: E402
 from books_api.store.importer import import_file  # noqa: E402
 from books_api.store.sqlite import SQLiteBookStore  # noqa: E402

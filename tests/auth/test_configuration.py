@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from books_api.auth.authorizer import Unauthorized
-from books_api.local.document import default_paths
+from books_api.local.gateway.document import default_paths
 from books_api.settings import AUTH_VARIABLES, AuthSettings
 from tests.auth.conftest import SECRET, LoggedAuthorizer, claims, hs256, token_event
 from tests.auth.signing import hmac_sign

@@ -13,7 +13,7 @@ import yaml
 from books_api.auth.keys import ConfigurationError
 from books_api.auth.permissions import Permissions, route
 from books_api.auth.policy import Decision, evaluate
-from books_api.local.document import default_paths
+from books_api.local.gateway.document import default_paths
 from books_api.settings import DEFAULT_ROLE_PERMISSIONS
 from tests.auth.conftest import (
     SECRET,

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from books_api.cli.token import make_token
+from books_api.cli.signing import make_token
 from tests.support.books_gateway import RunningGateway
 from tests.support.server import free_port
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from books_api.cli.token import make_token
+from books_api.cli.signing import make_token
 from tests.support.dynamodb import moto_server
 from tests.support.server import free_port
 

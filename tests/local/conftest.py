@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from books_api.local.access_log import AccessLog
-from books_api.local.app import build_gateway, create_app
-from books_api.local.gateway import Gateway
-from books_api.local.throttle import TokenBucket
+from books_api.local.gateway.access_log import AccessLog
+from books_api.local.gateway.app import build_gateway, create_app
+from books_api.local.gateway.stage import Gateway
+from books_api.local.gateway.throttle import TokenBucket
 from tests.support.server import serve_in_thread
 
 HERE = Path(__file__).parent

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from books_api.local.app import build_gateway, create_app
+from books_api.local.gateway.app import build_gateway, create_app
 from tests.local.conftest import HERE, TEST_FUNCTIONS, serve_in_thread
 
 

@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from books_api.local.throttle import TokenBucket
+from books_api.local.gateway.throttle import TokenBucket
 from tests.local.conftest import LocalGateway, running_test_gateway
 
 
@@ -44,8 +44,8 @@ def test_options_mock_integration_answers_the_preflight(
 def test_options_without_cors_configuration_is_403_missing_authentication_token(
     client: httpx.Client,
 ) -> None:
-    from books_api.local.app import build_gateway, create_app
-    from books_api.local.document import default_paths
+    from books_api.local.gateway.app import build_gateway, create_app
+    from books_api.local.gateway.document import default_paths
     from tests.support.server import serve_in_thread
 
     api, functions = default_paths()

@@ -10,7 +10,7 @@ from typing import cast
 
 import pytest
 
-from books_api.local import wire
+from books_api.local.lambda_runtime import wire
 
 
 def test_take_frames_leaves_a_partial_header_in_the_buffer() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from books_api.store.base import BookStore
+from books_api.core.book_store import BookStore
 from books_api.store.dynamodb import DynamoDBBookStore
 from books_api.store.sqlite import SQLiteBookStore
 from tests.support.dynamodb import FAKE_CREDENTIALS, REGION, moto_server, served_table

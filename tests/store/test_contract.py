@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from books_api.core.book_store import BookStore
 from books_api.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from books_api.store.base import BookStore
 from books_api.store.seed import seed_books
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from books_api.core.book import utc_now, with_audit_defaults
+from books_api.core.book_store import BookStore
 from books_api.store import parallel, records
-from books_api.store.base import BookStore
 from books_api.store.exporter import FORMATS, export_books
 from books_api.store.importer import import_file
 from books_api.store.records import UnreadableFile, read_records

@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from books_api.cli.serve import prepare_sqlite
-from books_api.cli.token import make_token
-from books_api.local.access_log import AccessLog
-from books_api.local.app import build_gateway, create_app
-from books_api.local.document import default_paths
-from books_api.local.gateway import Gateway
+from books_api.cli.signing import make_token
+from books_api.cli.stores import prepare_sqlite
+from books_api.local.gateway.access_log import AccessLog
+from books_api.local.gateway.app import build_gateway, create_app
+from books_api.local.gateway.document import default_paths
+from books_api.local.gateway.stage import Gateway
 from tests.support.server import serve_in_thread
 
 

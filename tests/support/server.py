@@ -11,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-from books_api.local.launch import http_protocol
+from books_api.local.gateway.launch import http_protocol
 
 
 def free_port() -> int:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from books_api.cli import data, keys, serve, token
+from books_api.cli.errors import CliError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +29,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"books-api: {error}", file=sys.stderr)
         return 2
     return result
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed without a traceback."""

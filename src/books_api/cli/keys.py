@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
+
+from books_api.cli.errors import CliError
+from books_api.cli.signing import load_private_key, make_token, public_jwk, sign
 
 PRIVATE_KEY_FILE = "private-key.pem"
 JWKS_FILE = "jwks.json"
@@ -36,29 +37,8 @@ def register(commands: Any) -> None:
     generate.set_defaults(run=run_generate)
 
 
-def public_jwk(private_key: Any, alg: str, kid: str | None = None) -> dict[str, Any]:
-    """The public JWK of a private key, with `kid` (default: its thumbprint), `alg`, `use`."""
-    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-
-    public = private_key.public_key()
-    family = ECAlgorithm if alg.startswith("ES") else RSAAlgorithm
-    jwk: dict[str, Any] = family.to_jwk(public, as_dict=True)
-    jwk.pop("key_ops", None)
-    jwk.update({"kid": kid or thumbprint(jwk), "alg": alg, "use": "sig"})
-    return jwk
-
-
-def thumbprint(jwk: dict[str, Any]) -> str:
-    """RFC 7638 JWK thumbprint (SHA-256, base64url)."""
-    members = ("e", "kty", "n") if jwk["kty"] == "RSA" else ("crv", "kty", "x", "y")
-    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def publish(jwk: dict[str, Any], jwks_file: Path) -> None:
     """Add `jwk` to a JWKS file (created if absent), replacing a key with the same kid."""
-    from books_api.cli import CliError
 
     try:
         document = json.loads(jwks_file.read_text("utf-8")) if jwks_file.exists() else {}
@@ -83,8 +63,6 @@ def generate_private_key(alg: str) -> Any:
 
 def run_generate(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives import serialization
-
-    from books_api.cli import CliError
 
     out: Path = args.out
     key_path, jwks_path = out / PRIVATE_KEY_FILE, out / JWKS_FILE
@@ -143,7 +121,6 @@ def check_jwks_file(path: Path) -> list[str]:
     """The algorithms of a JWKS file's signing keys; CliError if it has none."""
     from books_api.auth.jwks import parse_document
     from books_api.auth.tokens import ASYMMETRIC_ALGORITHMS
-    from books_api.cli import CliError
 
     try:
         keys = parse_document(path.read_bytes())
@@ -166,7 +143,6 @@ def _loopback(host: str) -> str:
 def example_token(secret: str, jwks_file: Path | None) -> str:
     """A one-hour api_user token the local gateway accepts (with --jwks: signed by the
     private key that `keys generate` wrote beside the JWKS, when it is there)."""
-    from books_api.cli.token import load_private_key, make_token, sign
 
     if jwks_file is None:
         return make_token("local-user", "api_user", 3600, secret)

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from books_api.cli.data import add_store_options, books_environment, prepare_store
+from books_api.cli.errors import CliError
 from books_api.cli.home import local_secret
+from books_api.cli.stores import add_store_options, books_environment, prepare_store
 
 
 def register(commands: Any) -> None:
@@ -43,29 +44,10 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def prepare_sqlite(db_path: Path) -> None:
-    """Create the database on first use and load the article's five books into it."""
-    from books_api.store.seed import seed_books
-    from books_api.store.sqlite import SQLiteBookStore
-
-    store = SQLiteBookStore(db_path)
-    try:
-        if store.is_empty() and not _seeded_marker(db_path).exists():
-            store.write_many(seed_books())
-            _seeded_marker(db_path).touch()
-    finally:
-        store.close()
-
-
-def _seeded_marker(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".seeded")
-
-
 def run(args: argparse.Namespace) -> int:
-    from books_api.cli import CliError
     from books_api.cli.keys import JWKS_PATH, example_token, local_authorizer_environment
-    from books_api.local.document import default_paths
-    from books_api.local.launch import GatewayConfig, serve
+    from books_api.local.gateway.document import default_paths
+    from books_api.local.gateway.launch import GatewayConfig, serve
 
     data_location = prepare_store(args)
     secret = local_secret()

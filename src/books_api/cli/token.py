@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
-import jwt
-
+from books_api.cli.errors import CliError
 from books_api.cli.home import local_secret
+from books_api.cli.signing import load_private_key, public_jwk, sign
 
 ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "PS256", "ES256")
 
@@ -38,20 +37,7 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def make_token(sub: str, role: str, ttl: int, secret: str) -> str:
-    now = int(time.time())
-    return sign({"sub": sub, "Role": role, "iat": now, "exp": now + ttl}, "HS256", secret)
-
-
-def sign(claims: dict[str, Any], alg: str, key: Any, kid: str | None = None) -> str:
-    headers = {"kid": kid} if kid else None
-    with warnings.catch_warnings():  # a short secret is the authorizer's to refuse, not ours
-        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
-        return jwt.encode(claims, key, algorithm=alg, headers=headers)
-
-
 def parse_claim(text: str) -> tuple[str, Any]:
-    from books_api.cli import CliError
 
     name, equals, value = text.partition("=")
     if not equals or not name:
@@ -64,27 +50,7 @@ def parse_claim(text: str) -> tuple[str, Any]:
     return name, value
 
 
-def load_private_key(path: Path, alg: str) -> Any:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-    from books_api.cli import CliError
-
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as error:
-        raise CliError(
-            f"--key {path}: not a readable unencrypted PEM private key ({error})"
-        ) from None
-    wanted = ec.EllipticCurvePrivateKey if alg.startswith("ES") else rsa.RSAPrivateKey
-    if not isinstance(key, wanted):
-        raise CliError(f"--key {path}: not a key for {alg}")
-    return key
-
-
 def run(args: argparse.Namespace) -> int:
-    from books_api.cli import CliError
-    from books_api.cli.keys import public_jwk
 
     now = int(time.time())
     claims: dict[str, Any] = {"sub": args.sub, "Role": args.role, "iat": now, "exp": now + args.ttl}

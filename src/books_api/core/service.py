@@ -14,9 +14,9 @@ from books_api.core.book import (
     check_new_book,
     utc_now,
 )
+from books_api.core.book_store import BookStore
 from books_api.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from books_api.core.responses import envelope
-from books_api.store.base import BookStore
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

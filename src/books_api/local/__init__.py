@@ -1,1 +1,2 @@
-"""A local API Gateway (REST API) that serves an OpenAPI document with the AWS extensions."""
+"""Two things emulated on one machine: an API Gateway REST API stage (`gateway/`) and the Lambda
+runtime it invokes (`lambda_runtime/`)."""

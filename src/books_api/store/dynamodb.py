@@ -23,6 +23,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from books_api.core import codec
 from books_api.core.book import Book
+from books_api.core.book_store import MAX_PAGE_BYTES, ImportCounts, Page
 from books_api.core.dynamodb_json import from_item, to_attribute, to_item
 from books_api.core.errors import (
     Conflict,
@@ -32,7 +33,6 @@ from books_api.core.errors import (
     ValidationFailed,
 )
 from books_api.core.responses import payload_bytes
-from books_api.store.base import MAX_PAGE_BYTES, ImportCounts, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from books_api.core.book_store import BookStore
 from books_api.settings import BooksSettings
-from books_api.store.base import BookStore
 
 
 def open_store(settings: BooksSettings) -> BookStore:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from books_api.core.book import Book, utc_now, with_audit_defaults
-from books_api.store.base import BookStore, ImportCounts
+from books_api.core.book_store import BookStore, ImportCounts
 from books_api.store.parallel import encoded_batches, worker_count
 from books_api.store.records import Record, json_lines, read_records
 from books_api.store.sqlite import Row, SQLiteBookStore

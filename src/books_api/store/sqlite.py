@@ -11,9 +11,9 @@ from typing import Any
 
 from books_api.core import codec
 from books_api.core.book import Book, check_size
+from books_api.core.book_store import MAX_PAGE_BYTES, ImportCounts, Page
 from books_api.core.errors import Conflict, NotFound, PreconditionFailed
 from books_api.core.responses import payload_bytes
-from books_api.store.base import MAX_PAGE_BYTES, ImportCounts, Page
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS books (

@@ -7,9 +7,9 @@ integration response carries the headers, see `document.MockResponse`.)
 
 from __future__ import annotations
 
-from books_api.local.document import CorsConfig
-from books_api.local.events import IncomingRequest
-from books_api.local.responses import GatewayResponse
+from books_api.local.gateway.document import CorsConfig
+from books_api.local.gateway.responses import GatewayResponse
+from books_api.local.lambda_runtime.events import IncomingRequest
 
 
 def is_preflight(request: IncomingRequest) -> bool:

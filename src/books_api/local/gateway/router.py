@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from books_api.local.document import Operation
+from books_api.local.gateway.document import Operation
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from books_api.local import responses as gw
+from books_api.local.gateway import responses as gw
 
 
 def to_gateway_response(result: Any) -> gw.GatewayResponse | gw.GatewayError:

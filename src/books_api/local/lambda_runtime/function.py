@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from books_api.local import wire
-from books_api.local.context import REGION
-from books_api.local.document import FunctionSpec
-from books_api.local.environments import (
+from books_api.local.lambda_runtime import wire
+from books_api.local.lambda_runtime.context import REGION
+from books_api.local.lambda_runtime.environments import (
     DEFAULT_LIMIT,
     EnvironmentPool,
     Invocation,
     InvocationTimeout,
 )
+from books_api.local.lambda_runtime.functions_file import FunctionSpec
 
 
 class LambdaFunction:

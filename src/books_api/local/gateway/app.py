@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from books_api.local import document
-from books_api.local import responses as gw
-from books_api.local.access_log import AccessLog
-from books_api.local.docs import PREFIX as DOCS_PREFIX
-from books_api.local.docs import DocsPages
-from books_api.local.events import IncomingRequest, new_request_id, now_ms
-from books_api.local.gateway import MAX_REQUEST_BODY, Gateway
-from books_api.local.runtime import LambdaFunction, add_code_roots
-from books_api.local.throttle import TokenBucket
+from books_api.local.gateway import document
+from books_api.local.gateway import responses as gw
+from books_api.local.gateway.access_log import AccessLog
+from books_api.local.gateway.docs import PREFIX as DOCS_PREFIX
+from books_api.local.gateway.docs import DocsPages
+from books_api.local.gateway.stage import MAX_REQUEST_BODY, Gateway
+from books_api.local.gateway.throttle import TokenBucket
+from books_api.local.lambda_runtime.events import IncomingRequest, new_request_id, now_ms
+from books_api.local.lambda_runtime.function import LambdaFunction, add_code_roots
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

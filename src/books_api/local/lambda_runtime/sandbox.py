@@ -1,9 +1,9 @@
 """One Lambda execution environment: a process that imports one handler and runs one
 invocation at a time, as Lambda's Python runtime does.
 
-The gateway starts it as `python -m books_api.local.sandbox FD SPEC` and talks to it over the
-socket FD (frames from `books_api.local.wire`). Stdout and stderr are the function's log, as
-in CloudWatch. What the handler returns is sent back as JSON; an exception is sent as
+The runtime starts it as `python -m books_api.local.lambda_runtime.sandbox FD SPEC` and talks
+to it over the socket FD (frames from `wire`). Stdout and stderr are the function's log, as in
+CloudWatch. What the handler returns is sent back as JSON; an exception is sent as
 Lambda's error object; `sys.exit()`, `os._exit()` or a crash end this process, not the gateway.
 """
 
@@ -20,9 +20,9 @@ import time
 import traceback
 from typing import Any
 
-from books_api.local import wire
-from books_api.local.context import LambdaContext
-from books_api.local.events import proxy_event_from
+from books_api.local.lambda_runtime import wire
+from books_api.local.lambda_runtime.context import LambdaContext
+from books_api.local.lambda_runtime.events import proxy_event_from
 
 # Lambda refuses synchronous invocation responses over 6 MB (the figure it reports).
 MAX_RESPONSE_BYTES = 6_291_556

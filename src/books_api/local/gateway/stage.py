@@ -10,13 +10,16 @@ import time
 from typing import Any
 
 from books_api.auth.policy import Decision
-from books_api.local import cors, custom_responses
-from books_api.local import responses as gw
-from books_api.local.access_log import AccessLog
-from books_api.local.authorizer_cache import Authorization, AuthorizerCache
-from books_api.local.document import ApiSpec, AuthorizerSpec, Operation
-from books_api.local.environments import InvocationFailed, InvocationTimeout
-from books_api.local.events import (
+from books_api.local.gateway import cors, custom_responses
+from books_api.local.gateway import responses as gw
+from books_api.local.gateway.access_log import AccessLog
+from books_api.local.gateway.authorizer_cache import Authorization, AuthorizerCache
+from books_api.local.gateway.document import ApiSpec, AuthorizerSpec, Operation
+from books_api.local.gateway.proxy_response import to_gateway_response
+from books_api.local.gateway.router import Router
+from books_api.local.gateway.throttle import TokenBucket
+from books_api.local.lambda_runtime.environments import InvocationFailed, InvocationTimeout
+from books_api.local.lambda_runtime.events import (
     IncomingRequest,
     method_arn,
     proxy_event_arguments,
@@ -24,10 +27,7 @@ from books_api.local.events import (
     request_time,
     token_event,
 )
-from books_api.local.proxy_response import to_gateway_response
-from books_api.local.router import Router
-from books_api.local.runtime import LambdaFunction
-from books_api.local.throttle import TokenBucket
+from books_api.local.lambda_runtime.function import LambdaFunction
 
 AUTHORIZER_WAIT_S = 30.0
 # API Gateway REST APIs refuse request bodies over 10 MB.

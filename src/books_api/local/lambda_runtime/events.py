@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from books_api.local.context import ACCOUNT_ID, REGION
+from books_api.local.lambda_runtime.context import ACCOUNT_ID, REGION
 
 API_ID = "local"
 RESOURCE_ID = "local0"

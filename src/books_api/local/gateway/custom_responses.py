@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from books_api.local.events import IncomingRequest
-from books_api.local.responses import GatewayError, GatewayResponse
+from books_api.local.gateway.responses import GatewayError, GatewayResponse
+from books_api.local.lambda_runtime.events import IncomingRequest
 
 
 @dataclass(frozen=True)

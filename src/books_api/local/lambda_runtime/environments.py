@@ -1,7 +1,7 @@
 """Execution environments: each function's invocations run in processes of its own, as Lambda
 runs them.
 
-An environment is a `books_api.local.sandbox` process: it imports the handler once (the cold
+An environment is a `sandbox` process: it imports the handler once (the cold
 start) and runs one invocation at a time, with the function's own environment variables. A
 crash, `sys.exit()` or a timeout ends that process only (the invocation fails, the next one gets
 a fresh environment), never the gateway.
@@ -34,10 +34,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from books_api.local import wire
-from books_api.local.document import FunctionSpec
-from books_api.local.sandbox import SYS_PATH_VARIABLE
+from books_api.local.lambda_runtime import wire
+from books_api.local.lambda_runtime.functions_file import FunctionSpec
+from books_api.local.lambda_runtime.sandbox import SYS_PATH_VARIABLE
 
+SANDBOX_MODULE = "books_api.local.lambda_runtime.sandbox"  # run with python -m
 DEFAULT_LIMIT = 16  # environments per function; beyond that, invocations wait their turn
 STALL_S = 0.005  # an environment waiting this long on one invocation counts as stalled
 COMPUTE_STALL_S = 0.1  # and one computing this long
@@ -93,8 +94,7 @@ class Environment:
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "books_api.local.sandbox", str(theirs.fileno()),
-                 pool.spec_json],
+                [sys.executable, "-m", SANDBOX_MODULE, str(theirs.fileno()), pool.spec_json],
                 pass_fds=(theirs.fileno(),),
                 env=pool.process_environment(),
                 stdin=subprocess.DEVNULL,

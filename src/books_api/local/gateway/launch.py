@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from books_api.local.access_log import AccessLog
-from books_api.local.app import GatewayApp, build_gateway, create_app
-from books_api.local.throttle import DEFAULT_BURST, DEFAULT_RATE, TokenBucket
+from books_api.local.gateway.access_log import AccessLog
+from books_api.local.gateway.app import GatewayApp, build_gateway, create_app
+from books_api.local.gateway.throttle import DEFAULT_BURST, DEFAULT_RATE, TokenBucket
 
 CONFIG_VARIABLE = "BOOKS_API_GATEWAY_CONFIG"
 
@@ -80,7 +80,7 @@ def serve(
         return
     os.environ[CONFIG_VARIABLE] = config.to_json()
     uvicorn.run(
-        "books_api.local.launch:app_from_environment",
+        "books_api.local.gateway.launch:app_from_environment",
         factory=True,
         reload=True,
         reload_dirs=reload_dirs,
@@ -93,7 +93,7 @@ def http_protocol() -> Any:
     """uvicorn's httptools protocol sending each response in one write, when httptools is
     installed; otherwise uvicorn's own choice."""
     try:
-        from books_api.local.one_write import OneWriteHttpToolsProtocol
+        from books_api.local.gateway.one_write import OneWriteHttpToolsProtocol
     except ImportError:
         return "auto"
     return OneWriteHttpToolsProtocol

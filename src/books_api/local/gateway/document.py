@@ -1,4 +1,4 @@
-"""Read the OpenAPI document and the functions file into what the gateway needs."""
+"""Read the OpenAPI document (with its functions file) into what the gateway needs."""
 
 from __future__ import annotations
 
@@ -7,27 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from books_api.local.lambda_runtime.functions_file import (
+    DocumentError,
+    FunctionSpec,
+    load_functions,
+    read_yaml,
+)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 ANY_METHOD = "x-amazon-apigateway-any-method"  # every method not defined on its own
 DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
 DEFAULT_AUTHORIZER_TTL = 300
 _TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-
-
-class DocumentError(ValueError):
-    """The OpenAPI document or the functions file cannot be served."""
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    key: str  # the variable that names it in the document, e.g. books_invoke_arn
-    name: str
-    handler: str
-    timeout_s: float
-    memory_mb: int
-    environment: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ class ApiSpec:
 
 
 def load(document_path: Path, functions_path: Path) -> ApiSpec:
-    document = _read_yaml(document_path)
+    document = read_yaml(document_path)
     functions = load_functions(functions_path)
     authorizers = _authorizers(document, functions)
     operations = list(_operations(document, functions, authorizers))
@@ -97,34 +88,6 @@ def load(document_path: Path, functions_path: Path) -> ApiSpec:
         _cors(document.get("x-amazon-apigateway-cors")),
         document.get("x-amazon-apigateway-gateway-responses") or {},
     )
-
-
-def load_functions(path: Path) -> dict[str, FunctionSpec]:
-    raw = _read_yaml(path)
-    specs = {}
-    for key, entry in raw.items():
-        if not isinstance(entry, dict) or "handler" not in entry:
-            raise DocumentError(f"{path}: function {key!r} needs a handler")
-        environment = entry.get("environment") or {}
-        specs[key] = FunctionSpec(
-            key=key,
-            name=str(entry.get("name", key)),
-            handler=str(entry["handler"]),
-            timeout_s=float(entry.get("timeout", 3)),
-            memory_mb=int(entry.get("memory", 128)),
-            environment={str(k): "" if v is None else str(v) for k, v in environment.items()},
-        )
-    return specs
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DocumentError(f"Cannot read {path}: {error}") from error
-    if not isinstance(data, dict):
-        raise DocumentError(f"{path} must hold a mapping")
-    return data
 
 
 def function_key(uri: Any, functions: dict[str, FunctionSpec], where: str) -> str:
@@ -232,5 +195,5 @@ def _cors(config: Any) -> CorsConfig | None:
 
 def default_paths() -> tuple[Path, Path]:
     """The Books API's own document and functions file (in a source checkout)."""
-    root = Path(__file__).resolve().parents[3]
+    root = Path(__file__).resolve().parents[4]
     return root / "openapi" / "books.yaml", root / "openapi" / "functions.yaml"

@@ -1,0 +1,51 @@
+"""The functions file: each function's name, handler, timeout, memory and environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class DocumentError(ValueError):
+    """The OpenAPI document or the functions file cannot be served."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    key: str  # the variable that names it in the document, e.g. books_invoke_arn
+    name: str
+    handler: str
+    timeout_s: float
+    memory_mb: int
+    environment: dict[str, str]
+
+
+def load_functions(path: Path) -> dict[str, FunctionSpec]:
+    raw = read_yaml(path)
+    specs = {}
+    for key, entry in raw.items():
+        if not isinstance(entry, dict) or "handler" not in entry:
+            raise DocumentError(f"{path}: function {key!r} needs a handler")
+        environment = entry.get("environment") or {}
+        specs[key] = FunctionSpec(
+            key=key,
+            name=str(entry.get("name", key)),
+            handler=str(entry["handler"]),
+            timeout_s=float(entry.get("timeout", 3)),
+            memory_mb=int(entry.get("memory", 128)),
+            environment={str(k): "" if v is None else str(v) for k, v in environment.items()},
+        )
+    return specs
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DocumentError(f"Cannot read {path}: {error}") from error
+    if not isinstance(data, dict):
+        raise DocumentError(f"{path} must hold a mapping")
+    return data
