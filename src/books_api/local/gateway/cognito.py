@@ -82,7 +82,7 @@ def _pool(arn: str, settings: PoolSettings, where: str) -> UserPool:
     entry = settings.entries.get(key) or {}
     if not isinstance(entry, dict):
         raise DocumentError(f"cognito_user_pools: {key!r} must be a mapping")
-    issuer = entry.get("issuer") or _issuer_of(arn)
+    issuer = entry.get("issuer") or issuer_of(arn)
     if not issuer:
         raise DocumentError(
             f"{where}: provider {arn!r} is not a user pool ARN; give cognito_user_pools "
@@ -96,7 +96,8 @@ def _pool(arn: str, settings: PoolSettings, where: str) -> UserPool:
     return UserPool(arn, issuer, jwks, frozenset(str(c) for c in entry.get("client_ids") or ()))
 
 
-def _issuer_of(arn: str) -> str | None:
+def issuer_of(arn: str) -> str | None:
+    """`https://cognito-idp.{region}.amazonaws.com/{pool id}` of a user pool ARN."""
     match = _POOL_ARN.fullmatch(arn)
     if match is None:
         return None
