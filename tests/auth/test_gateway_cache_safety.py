@@ -25,7 +25,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway
 def cached_policy(gateway: RunningGateway, token: str) -> object:
     (cache,) = gateway.gateway.caches.values()
     assert cache.ttl_s == 300
-    return cache.get(token)
+    return cache.get((token,))
 
 
 def test_reader_get_then_delete_is_200_then_403(

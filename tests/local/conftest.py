@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,11 +33,14 @@ class LocalGateway:
 
 @contextmanager
 def running_test_gateway(
-    throttle: TokenBucket | None = None, environment: dict[str, dict[str, str]] | None = None
+    throttle: TokenBucket | None = None,
+    environment: dict[str, dict[str, str]] | None = None,
+    api: Path = TEST_API,
+    functions: Path = TEST_FUNCTIONS,
 ) -> Iterator[LocalGateway]:
     log = io.StringIO()
     gateway = build_gateway(
-        TEST_API, TEST_FUNCTIONS, environment, access_log=AccessLog(log), throttle=throttle
+        api, functions, environment, access_log=AccessLog(log), throttle=throttle
     )
     with serve_in_thread(create_app(gateway)) as base:
         yield LocalGateway(base, f"{base}/prod", gateway, log)
@@ -51,3 +57,26 @@ def gw() -> Iterator[LocalGateway]:
 def client() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as http:
         yield http
+
+
+AUTHORIZERS_API = HERE / "authorizers.yaml"
+AUTHORIZERS_FUNCTIONS = HERE / "authorizers_functions.yaml"
+CLI = [sys.executable, "-m", "books_api.cli"]
+
+
+@dataclass
+class AuthorizersGateway(LocalGateway):
+    keys: Path  # the directory `books-api keys generate` wrote the pool's key pair into
+
+
+@pytest.fixture(scope="module")
+def authz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthorizersGateway]:
+    """authorizers.yaml's gateway: its user pool's JWKS made by `books-api keys generate`."""
+    keys = tmp_path_factory.mktemp("pool")
+    subprocess.run([*CLI, "keys", "generate", "--out", str(keys)], check=True, capture_output=True)
+    functions = keys / "functions.yaml"
+    shutil.copyfile(AUTHORIZERS_FUNCTIONS, functions)
+    with running_test_gateway(api=AUTHORIZERS_API, functions=functions) as running:
+        yield AuthorizersGateway(
+            running.base, running.url, running.gateway, running.access_log, keys
+        )

@@ -162,6 +162,17 @@ def authorizer(event: dict[str, Any], context: Any) -> Any:
     return _policy("Allow", [f"{stage_root}/*/*"], base_context)
 
 
+def request_authorizer(event: dict[str, Any], context: Any) -> Any:
+    """A REQUEST authorizer: allows the stage unless `?deny=1`; `context.calls` counts its
+    invocations in this container and `context.event` is the event it was given."""
+    global _calls
+    _calls += 1
+    arn = event["methodArn"]
+    stage_root = arn.split("/", 1)[0] + "/" + arn.split("/")[1]
+    effect = "Deny" if (event.get("queryStringParameters") or {}).get("deny") else "Allow"
+    return _policy(effect, [f"{stage_root}/*/*"], {"calls": _calls, "event": json.dumps(event)})
+
+
 def _policy(effect: str, resources: list[str], context: dict[str, Any]) -> dict[str, Any]:
     return _policy_statements([(effect, resources)], context)
 

@@ -6,14 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from books_api.cli import data, keys, serve, token
+from books_api.cli import data, generate_event, invoke, keys, serve, token
 from books_api.cli.errors import CliError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="books-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, token, data, keys):
+    for module in (serve, token, data, keys, invoke, generate_event):
         module.register(commands)
     return parser
 

@@ -27,6 +27,22 @@ def register(commands: Any) -> None:
     parser.add_argument("--kid", help="key id header (default with --key: its thumbprint)")
     parser.add_argument("--iss", help="issuer claim")
     parser.add_argument("--aud", help="audience claim")
+    cognito = parser.add_argument_group(
+        "Cognito user pool tokens", "for a cognito_user_pools authorizer (sign with --alg RS256)"
+    )
+    cognito.add_argument(
+        "--user-pool", metavar="ARN", help="issuer of this user pool (instead of --iss)"
+    )
+    cognito.add_argument("--token-use", choices=("id", "access"), help="claim token_use")
+    cognito.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        help="an access token's scope, e.g. books/read (repeatable)",
+    )
+    cognito.add_argument(
+        "--client-id", help="app client: claim aud of an ID token, client_id of an access token"
+    )
     parser.add_argument(
         "--claim",
         action="append",
@@ -50,6 +66,32 @@ def parse_claim(text: str) -> tuple[str, Any]:
     return name, value
 
 
+def cognito_claims(args: argparse.Namespace) -> dict[str, Any]:
+    """The claims a Cognito user pool puts in an ID or access token, from the options."""
+    claims: dict[str, Any] = {}
+    if args.user_pool:
+        from books_api.local.gateway.cognito import issuer_of
+
+        issuer = issuer_of(args.user_pool)
+        if issuer is None:
+            raise CliError(
+                f"--user-pool {args.user_pool!r}: expected "
+                "arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID"
+            )
+        if args.iss:
+            raise CliError("--user-pool sets the issuer; leave out --iss")
+        claims["iss"] = issuer
+    if args.scope and args.token_use != "access":
+        raise CliError("--scope is for access tokens: add --token-use access")
+    if args.token_use:
+        claims["token_use"] = args.token_use
+    if args.scope:
+        claims["scope"] = " ".join(args.scope)  # space-separated, as Cognito writes it
+    if args.client_id:
+        claims["aud" if args.token_use != "access" else "client_id"] = args.client_id
+    return claims
+
+
 def run(args: argparse.Namespace) -> int:
 
     now = int(time.time())
@@ -58,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         claims["iss"] = args.iss
     if args.aud:
         claims["aud"] = args.aud
+    claims.update(cognito_claims(args))
     claims.update(parse_claim(text) for text in args.claim)
     if args.alg.startswith("HS"):
         if args.key:

@@ -1,14 +1,20 @@
-"""API Gateway's authorizer result cache: the policy is kept per token for the TTL."""
+"""API Gateway's authorizer result cache: a result is kept per identity for the TTL.
+
+The identity is the tuple of the authorizer's identity source values: the token of a TOKEN
+or Cognito authorizer, every identity source of a REQUEST authorizer.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from books_api.auth.policy import Decision, evaluate
 
 _DECISIONS_PER_ENTRY = 256
+Identity = tuple[str, ...]
+Result = TypeVar("Result")
 
 
 class Authorization:
@@ -39,33 +45,33 @@ class Authorization:
         return {**self._context, "integrationLatency": latency_ms}
 
 
-class AuthorizerCache:
+class AuthorizerCache(Generic[Result]):
     def __init__(self, ttl_s: int, max_entries: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Authorization]] = {}
+        self._entries: dict[Identity, tuple[float, Result]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token: str) -> Authorization | None:
+    def get(self, identity: Identity) -> Result | None:
         if self.ttl_s <= 0:
             return None
-        entry = self._entries.get(token)
+        entry = self._entries.get(identity)
         if entry is None:
             return None
-        expires, authorization = entry
+        expires, result = entry
         if time.monotonic() >= expires:
             with self._lock:
-                self._entries.pop(token, None)
+                self._entries.pop(identity, None)
             return None
-        return authorization
+        return result
 
-    def put(self, token: str, authorization: Authorization) -> None:
+    def put(self, identity: Identity, result: Result) -> None:
         if self.ttl_s <= 0:
             return
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[token] = (time.monotonic() + self.ttl_s, authorization)
+            self._entries[identity] = (time.monotonic() + self.ttl_s, result)
 
 
 def context_string(value: Any) -> str | None:

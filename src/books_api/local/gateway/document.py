@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from books_api.local.gateway.authorizer_config import AuthorizerSpec, parse_authorizers
+from books_api.local.gateway.cognito import PoolSettings
 from books_api.local.lambda_runtime.functions_file import (
     DocumentError,
     FunctionSpec,
@@ -17,17 +19,10 @@ from books_api.local.lambda_runtime.functions_file import (
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 ANY_METHOD = "x-amazon-apigateway-any-method"  # every method not defined on its own
 DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
-DEFAULT_AUTHORIZER_TTL = 300
 _TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-
-
-@dataclass(frozen=True)
-class AuthorizerSpec:
-    scheme: str
-    function: str  # FunctionSpec.key
-    header: str
-    validation: re.Pattern[str] | None
-    ttl_s: int
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+# A Lambda function named in an integration or authorizer URI (`...:function:NAME[:ALIAS]/`).
+_FUNCTION_IN_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
 
 
 @dataclass(frozen=True)
@@ -59,6 +54,7 @@ class Operation:
     timeout_ms: int
     authorizer: str | None  # AuthorizerSpec.scheme
     mock: MockResponse | None = None
+    scopes: tuple[str, ...] = ()  # the authorization scopes of its security requirement
 
 
 @dataclass
@@ -71,13 +67,21 @@ class ApiSpec:
     binary_media_types: tuple[str, ...] = ()
     cors: CorsConfig | None = None
     gateway_responses: dict[str, Any] = field(default_factory=dict)  # the raw extension
+    stage_variables: dict[str, str] = field(default_factory=dict)
 
 
 def load(document_path: Path, functions_path: Path) -> ApiSpec:
     document = read_yaml(document_path)
     functions = load_functions(functions_path)
-    authorizers = _authorizers(document, functions)
-    operations = list(_operations(document, functions, authorizers))
+    settings = read_yaml(functions_path)
+    stage_variables = _stage_variables(settings.get("stage_variables"))
+
+    def key_of(uri: Any, where: str) -> str:
+        return function_key(uri, functions, where, stage_variables)
+
+    pools = PoolSettings.read(settings.get("cognito_user_pools"), functions_path.parent)
+    authorizers = parse_authorizers(document, key_of, pools)
+    operations = list(_operations(document, key_of, authorizers))
     return ApiSpec(
         str(document.get("info", {}).get("title", "API")),
         operations,
@@ -87,43 +91,53 @@ def load(document_path: Path, functions_path: Path) -> ApiSpec:
         tuple(str(t) for t in document.get("x-amazon-apigateway-binary-media-types") or ()),
         _cors(document.get("x-amazon-apigateway-cors")),
         document.get("x-amazon-apigateway-gateway-responses") or {},
+        stage_variables,
     )
 
 
-def function_key(uri: Any, functions: dict[str, FunctionSpec], where: str) -> str:
-    """The function a `${name}` uri template points at."""
-    match = _TEMPLATE_VARIABLE.search(str(uri))
-    if not match or match.group(1) not in functions:
+def function_key(
+    uri: Any,
+    functions: dict[str, FunctionSpec],
+    where: str,
+    stage_variables: dict[str, str] | None = None,
+) -> str:
+    """The function a uri points at: a `${name}` of the functions file, or a Lambda ARN (or a
+    bare value) naming a function; `${stageVariables.x}` is replaced first, as API Gateway
+    does at each request."""
+    text = str(uri or "")
+    variables = stage_variables or {}
+    for name in _STAGE_VARIABLE.findall(text):
+        if name not in variables:
+            raise DocumentError(
+                f"{where}: uri {uri!r} uses stage variable {name!r}, which the functions "
+                "file's stage_variables does not set"
+            )
+    text = _STAGE_VARIABLE.sub(lambda match: variables[match.group(1)], text)
+    template = _TEMPLATE_VARIABLE.search(text)
+    named = _FUNCTION_IN_ARN.search(text)
+    candidate = template.group(1) if template else named.group(1) if named else text
+    by_name = {spec.name: key for key, spec in functions.items()}
+    key = candidate if candidate in functions else by_name.get(candidate)
+    if key is None:
         raise DocumentError(f"{where}: uri {uri!r} names no function of the functions file")
-    return match.group(1)
+    return key
 
 
-def _authorizers(
-    document: dict[str, Any], functions: dict[str, FunctionSpec]
-) -> dict[str, AuthorizerSpec]:
-    schemes = document.get("components", {}).get("securitySchemes", {}) or {}
-    result = {}
-    for name, scheme in schemes.items():
-        config = scheme.get("x-amazon-apigateway-authorizer")
-        if not config:
-            continue
-        if str(config.get("type", "token")).lower() != "token":
-            raise DocumentError(f"authorizer {name}: only TOKEN authorizers are supported")
-        source = str(config.get("identitySource", f"method.request.header.{scheme.get('name')}"))
-        expression = config.get("identityValidationExpression")
-        result[name] = AuthorizerSpec(
-            scheme=name,
-            function=function_key(config.get("authorizerUri"), functions, f"authorizer {name}"),
-            header=source.removeprefix("method.request.header.").lower(),
-            validation=re.compile(expression) if expression else None,
-            ttl_s=int(config.get("authorizerResultTtlInSeconds", DEFAULT_AUTHORIZER_TTL)),
+def _stage_variables(raw: Any) -> dict[str, str]:
+    """`stage_variables` of the functions file: names and values of the stage's variables."""
+    if raw is None:
+        return {}
+    valid = re.compile(r"[A-Za-z0-9_]+")
+    if not isinstance(raw, dict) or not all(valid.fullmatch(str(name)) for name in raw):
+        raise DocumentError(
+            "stage_variables must map names (letters, digits, underscores) to values"
         )
-    return result
+    return {str(name): "" if value is None else str(value) for name, value in raw.items()}
 
 
 def _operations(
     document: dict[str, Any],
-    functions: dict[str, FunctionSpec],
+    key_of: Any,
     authorizers: dict[str, AuthorizerSpec],
 ) -> Any:
     default_security = document.get("security")
@@ -137,10 +151,8 @@ def _operations(
             integration = operation.get("x-amazon-apigateway-integration")
             if not isinstance(integration, dict):
                 raise DocumentError(f"{where}: no x-amazon-apigateway-integration")
-            security = operation.get("security", default_security) or []
-            scheme = next(
-                (name for requirement in security for name in requirement if name in authorizers),
-                None,
+            scheme, scopes = _authorization(
+                operation.get("security", default_security) or [], authorizers
             )
             kind = str(integration.get("type", "aws_proxy")).lower()
             if kind not in ("aws_proxy", "mock"):
@@ -148,13 +160,24 @@ def _operations(
             yield Operation(
                 method=method.upper(),
                 resource=resource,
-                function=None
-                if kind == "mock"
-                else function_key(integration.get("uri"), functions, where),
+                function=None if kind == "mock" else key_of(integration.get("uri"), where),
                 timeout_ms=int(integration.get("timeoutInMillis", DEFAULT_INTEGRATION_TIMEOUT_MS)),
                 authorizer=scheme,
                 mock=_mock_response(integration, where) if kind == "mock" else None,
+                scopes=scopes,
             )
+
+
+def _authorization(
+    security: list[Any], authorizers: dict[str, AuthorizerSpec]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The authorizer of a method's security requirement and its scopes (API Gateway imports
+    `security: [{MyPool: [books/read]}]` as the method's authorization scopes)."""
+    for requirement in security:
+        for name, scopes in (requirement or {}).items():
+            if name in authorizers:
+                return name, tuple(str(scope) for scope in scopes or ())
+    return None, ()
 
 
 def _mock_response(integration: dict[str, Any], where: str) -> MockResponse:

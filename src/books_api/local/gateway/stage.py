@@ -6,30 +6,26 @@ No transport here: `app.py` adapts it to HTTP; `respond` is the coroutine the ad
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-from books_api.auth.policy import Decision
 from books_api.local.gateway import cors, custom_responses
 from books_api.local.gateway import responses as gw
 from books_api.local.gateway.access_log import AccessLog
-from books_api.local.gateway.authorizer_cache import Authorization, AuthorizerCache
-from books_api.local.gateway.document import ApiSpec, AuthorizerSpec, Operation
+from books_api.local.gateway.authorizer_cache import AuthorizerCache
+from books_api.local.gateway.authorizers import Authorizers
+from books_api.local.gateway.document import ApiSpec, Operation
 from books_api.local.gateway.proxy_response import to_gateway_response
 from books_api.local.gateway.router import Router
 from books_api.local.gateway.throttle import TokenBucket
 from books_api.local.lambda_runtime.environments import InvocationFailed, InvocationTimeout
 from books_api.local.lambda_runtime.events import (
     IncomingRequest,
-    method_arn,
     proxy_event_arguments,
     proxy_event_from,
     request_time,
-    token_event,
 )
 from books_api.local.lambda_runtime.function import LambdaFunction
 
-AUTHORIZER_WAIT_S = 30.0
 # API Gateway REST APIs refuse request bodies over 10 MB.
 MAX_REQUEST_BODY = 10 * 1024 * 1024
 # Lambda refuses synchronous invocations whose event is over 6 MB.
@@ -49,10 +45,15 @@ class Gateway:
         self.stage = stage
         self.functions = functions
         self.router = Router(spec.operations)
-        self.caches = {name: AuthorizerCache(a.ttl_s) for name, a in spec.authorizers.items()}
+        self.authorizers = Authorizers(spec.authorizers, functions, spec.stage_variables)
         self.access_log = access_log
         self.throttle = throttle or TokenBucket()
         self.custom_responses = custom_responses.parse(spec.gateway_responses)
+
+    @property
+    def caches(self) -> dict[str, AuthorizerCache[Any]]:
+        """Each authorizer's result cache, by security scheme name."""
+        return self.authorizers.caches
 
     def close(self) -> None:
         """Stop every function's execution environments."""
@@ -99,7 +100,7 @@ class Gateway:
     ) -> gw.GatewayResponse:
         authorizer_context: dict[str, Any] | None = None
         if operation.authorizer is not None:
-            outcome = await self._authorize(request, self.spec.authorizers[operation.authorizer])
+            outcome = await self.authorizers.authorize(request, operation, path_parameters)
             if isinstance(outcome, gw.GatewayError):
                 return self._error(outcome, request)
             authorizer_context = outcome
@@ -115,6 +116,7 @@ class Gateway:
             path_parameters,
             authorizer_context,
             self.spec.binary_media_types,
+            self.spec.stage_variables,
         )
         too_large = len(request.body) > MAX_LAMBDA_REQUEST // 2
         if too_large and _event_size(arguments) > MAX_LAMBDA_REQUEST:
@@ -130,54 +132,6 @@ class Gateway:
         if not self.custom_responses:
             return error.response()
         return custom_responses.render(error, self.custom_responses, request)
-
-    async def _authorize(
-        self, request: IncomingRequest, authorizer: AuthorizerSpec
-    ) -> dict[str, Any] | gw.GatewayError:
-        token = request.header(authorizer.header)
-        # API Gateway answers 401 without calling the authorizer when the identity source is
-        # missing or empty, or does not match identityValidationExpression.
-        if not token:
-            return gw.UNAUTHORIZED
-        if authorizer.validation is not None and not authorizer.validation.fullmatch(token):
-            return gw.UNAUTHORIZED
-        cache = self.caches[authorizer.scheme]
-        authorization = cache.get(token)
-        latency_ms = 0  # a cached decision reports no authorizer latency
-        if authorization is None:
-            started = time.perf_counter()
-            outcome = await self._call_authorizer(authorizer, request, token)
-            if isinstance(outcome, gw.GatewayError):
-                return outcome
-            authorization = Authorization(outcome)
-            latency_ms = int((time.perf_counter() - started) * 1000)
-            cache.put(token, authorization)
-        # The (possibly cached) policy is evaluated against this request's method ARN.
-        decision = authorization.decide(method_arn(request))
-        if decision is Decision.EXPLICIT_DENY:
-            return gw.EXPLICIT_DENY
-        if decision is Decision.IMPLICIT_DENY:
-            return gw.ACCESS_DENIED
-        return authorization.context(latency_ms)
-
-    async def _call_authorizer(
-        self, authorizer: AuthorizerSpec, request: IncomingRequest, token: str
-    ) -> dict[str, Any] | gw.GatewayError:
-        function = self.functions[authorizer.function]
-        try:
-            result = await function.invoke(
-                token_event(request, token),
-                min(function.spec.timeout_s, AUTHORIZER_WAIT_S),
-                request.request_id,
-            )
-        except InvocationFailed as failed:
-            # Only the exact error message "Unauthorized" means 401; anything else is a 500.
-            if failed.message == "Unauthorized":
-                return gw.UNAUTHORIZED
-            return gw.AUTHORIZER_FAILURE
-        except InvocationTimeout:
-            return gw.AUTHORIZER_FAILURE
-        return result if _valid_authorizer_result(result) else gw.AUTHORIZER_FAILURE
 
     async def _integrate(
         self, operation: Operation, arguments: tuple[Any, ...], request_id: str
@@ -199,18 +153,3 @@ class Gateway:
 def _event_size(arguments: tuple[Any, ...]) -> int:
     """The size of the proxy event as Lambda receives it (JSON)."""
     return len(json.dumps(proxy_event_from(arguments)).encode("utf-8"))
-
-
-def _valid_authorizer_result(result: Any) -> bool:
-    if not isinstance(result, dict) or not isinstance(result.get("policyDocument"), dict):
-        return False
-    principal = result.get("principalId")
-    if not isinstance(principal, str | int) or isinstance(principal, bool):
-        return False
-    context = result.get("context")
-    if context is None:
-        return True
-    # Context values must be strings, numbers or booleans (or null); objects and arrays are a 500.
-    return isinstance(context, dict) and all(
-        value is None or isinstance(value, str | int | float | bool) for value in context.values()
-    )

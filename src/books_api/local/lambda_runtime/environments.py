@@ -31,11 +31,13 @@ import sys
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from books_api.local.lambda_runtime import wire
 from books_api.local.lambda_runtime.functions_file import FunctionSpec
+from books_api.local.lambda_runtime.report import InvocationReport
 from books_api.local.lambda_runtime.sandbox import SYS_PATH_VARIABLE
 
 SANDBOX_MODULE = "books_api.local.lambda_runtime.sandbox"  # run with python -m
@@ -98,6 +100,7 @@ class Environment:
                 pass_fds=(theirs.fileno(),),
                 env=pool.process_environment(),
                 stdin=subprocess.DEVNULL,
+                stdout=pool.stdout,
             )  # fmt: skip
         except BaseException:
             ours.close()
@@ -108,6 +111,8 @@ class Environment:
         self.connection = ours
         self.fd = ours.fileno()
         self.ready = False  # the handler is imported
+        self.created_at = time.monotonic()
+        self.init_ms: float | None = None  # the cold start, until an invocation reports it
         self.inflight: deque[Invocation] = deque()
         self.started_at = 0.0  # when the first of `inflight` began
         # How long the handler took last time, as the sandbox measured it (unknown: not fast).
@@ -194,6 +199,7 @@ class Environment:
         kind = payload[:1]
         if kind == wire.READY:
             self.ready = True
+            self.init_ms = float(payload[1:] or 0)
             if self.inflight and self.loop is not None:  # the first invocation starts now
                 if self._timer is not None:
                     self._timer.cancel()
@@ -203,10 +209,14 @@ class Environment:
             return
         invocation = self._finish()
         if kind == wire.INIT_ERROR:  # the process ends; the next invocation starts afresh
-            self._fail(invocation, json.loads(payload[1:]))
+            error = json.loads(payload[1:])
+            self.init_ms = (time.monotonic() - self.created_at) * 1000
+            self._report(invocation, 0.0, "error", error.get("errorType"))
+            self._fail(invocation, error)
             self._end(kill=False)
             return
         self.last_run_s, body = wire.split_answer(payload)
+        self._report(invocation, self.last_run_s)
         if kind == wire.ANSWER:
             _settle(invocation.future, body)
         else:
@@ -233,7 +243,11 @@ class Environment:
         # Lambda stops the environment and logs the timeout in the function's log.
         print(f"{invocation.request_id} Task timed out after {timeout:.2f} seconds",
               file=sys.stderr, flush=True)  # fmt: skip
-        message = f"Task timed out after {timeout:.2f} seconds"
+        self._report(invocation, timeout, "timeout")
+        # What Lambda's Invoke API returns for it.
+        message = (
+            f"RequestId: {invocation.request_id} Error: Task timed out after {timeout:.2f} seconds"
+        )
         self._fail(invocation, {"errorType": "Sandbox.Timedout", "errorMessage": message})
         self._end(kill=True)
 
@@ -243,6 +257,8 @@ class Environment:
         self._finish()
         message = f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds"
         print(f"{invocation.request_id} {message}", file=sys.stderr, flush=True)
+        self.init_ms = INIT_TIMEOUT_S * 1000
+        self._report(invocation, 0.0, "timeout")
         self._fail(invocation, {"errorType": "Sandbox.Timedout", "errorMessage": message})
         self._end(kill=True)
 
@@ -253,10 +269,43 @@ class Environment:
         limit = self.pool.spec.memory_mb
         print(f"{name}: Runtime.OutOfMemory: the environment used more than {limit} MB",
               file=sys.stderr, flush=True)  # fmt: skip
+        if invocation is not None:
+            self._report(invocation, time.monotonic() - self.started_at, "error",
+                         "Runtime.OutOfMemory")  # fmt: skip
         self._end(kill=True)
         if invocation is not None:
             message = "Runtime exited with error: signal: killed"
             self._fail(invocation, {"errorType": "Runtime.OutOfMemory", "errorMessage": message})
+
+    def _report(
+        self,
+        invocation: Invocation,
+        duration_s: float,
+        status: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        """Tell the pool's `on_report` how the invocation went (the first one after a cold
+        start carries its init duration)."""
+        on_report = self.pool.on_report
+        if on_report is None:
+            return
+        init_ms, self.init_ms = self.init_ms, None
+        peak_mb = self.peak_resident_bytes() // (1024 * 1024)
+        report = InvocationReport(
+            invocation.request_id, duration_s * 1000, init_ms, peak_mb, status, error_type
+        )
+        on_report(report)
+
+    def peak_resident_bytes(self) -> int:
+        """The process's peak resident memory (VmHWM; 0 where the kernel does not tell)."""
+        try:
+            with open(f"/proc/{self.process.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0
 
     def resident_bytes(self) -> int:
         """The process's resident memory (0 where the kernel does not tell)."""
@@ -268,6 +317,9 @@ class Environment:
 
     def _exited(self) -> None:
         invocation = self._finish() if self.inflight else None
+        if invocation is not None:
+            self._report(invocation, time.monotonic() - self.started_at, "error",
+                         "Runtime.ExitError")  # fmt: skip
         status = self._end(kill=False)
         if invocation is not None:
             reason = f"signal: {-status}" if status < 0 else f"exit status {status}"
@@ -345,6 +397,10 @@ class EnvironmentPool:
              "memory_mb": spec.memory_mb}
         )  # fmt: skip
         self.environments: list[Environment] = []
+        # Where the environments' stdout goes (None: the gateway's own), and who hears of
+        # each finished invocation (`books-api invoke` prints Lambda's REPORT line).
+        self.stdout: int | None = None
+        self.on_report: Callable[[InvocationReport], None] | None = None
         self._waiting: deque[Invocation] = deque()
         self._growth: asyncio.TimerHandle | None = None
         self._memory_watch: asyncio.TimerHandle | None = None

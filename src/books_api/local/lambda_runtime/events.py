@@ -1,4 +1,5 @@
-"""The events API Gateway sends to Lambda: TOKEN authorizer events and proxy events (v1)."""
+"""The events API Gateway sends to Lambda: TOKEN and REQUEST authorizer events and proxy events
+(v1). The gateway and `books-api generate-event` build them here, and nowhere else."""
 
 from __future__ import annotations
 
@@ -117,11 +118,40 @@ def proxy_event(
     path_parameters: dict[str, str] | None,
     authorizer: dict[str, Any] | None,
     binary_media_types: tuple[str, ...] = (),
+    stage_variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    event = _request_fields(request, resource)
+    event["pathParameters"] = path_parameters
+    event["stageVariables"] = stage_variables or None
+    context = request_context(request, resource)
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    event["requestContext"] = context
+    event["body"], event["isBase64Encoded"] = _body(request, binary_media_types)
+    return event
+
+
+def request_event(
+    request: IncomingRequest,
+    resource: str,
+    path_parameters: dict[str, str] | None,
+    stage_variables: dict[str, str] | None,
+) -> dict[str, Any]:
+    """A REQUEST authorizer's event: the proxy event's request fields without the body, with
+    `type` and `methodArn`; absent parameters are empty maps, as in AWS's example."""
+    event: dict[str, Any] = {"type": "REQUEST", "methodArn": method_arn(request)}
+    event.update(_request_fields(request, resource))
+    for key in ("queryStringParameters", "multiValueQueryStringParameters"):
+        event[key] = event[key] or {}
+    event["pathParameters"] = path_parameters or {}
+    event["stageVariables"] = stage_variables or {}
+    event["requestContext"] = request_context(request, resource)
+    return event
+
+
+def _request_fields(request: IncomingRequest, resource: str) -> dict[str, Any]:
     headers, multi_headers = _multi(request.headers)
     query, multi_query = _multi(request.query)
-    body, is_base64 = _body(request, binary_media_types)
-    user_agent = request.header("user-agent")
     return {
         "resource": resource,
         "path": request.path,
@@ -130,28 +160,27 @@ def proxy_event(
         "multiValueHeaders": multi_headers,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": multi_query,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "resourceId": RESOURCE_ID,
-            "resourcePath": resource,
-            "httpMethod": request.method,
-            "extendedRequestId": request.extended_request_id,
-            "requestTime": request_time(request.request_time_epoch_ms),
-            "path": f"/{request.stage}{request.path}",
-            "accountId": ACCOUNT_ID,
-            "protocol": "HTTP/1.1",
-            "stage": request.stage,
-            "domainPrefix": request.host.split(".")[0],
-            "requestTimeEpoch": request.request_time_epoch_ms,
-            "requestId": request.request_id,
-            "identity": _identity(request.source_ip, user_agent),
-            "domainName": request.host,
-            "apiId": API_ID,
-            **({"authorizer": authorizer} if authorizer is not None else {}),
-        },
-        "body": body,
-        "isBase64Encoded": is_base64,
+    }
+
+
+def request_context(request: IncomingRequest, resource: str) -> dict[str, Any]:
+    """`requestContext` without `authorizer` (the `$context` variables of the request)."""
+    return {
+        "resourceId": RESOURCE_ID,
+        "resourcePath": resource,
+        "httpMethod": request.method,
+        "extendedRequestId": request.extended_request_id,
+        "requestTime": request_time(request.request_time_epoch_ms),
+        "path": f"/{request.stage}{request.path}",
+        "accountId": ACCOUNT_ID,
+        "protocol": "HTTP/1.1",
+        "stage": request.stage,
+        "domainPrefix": request.host.split(".")[0],
+        "requestTimeEpoch": request.request_time_epoch_ms,
+        "requestId": request.request_id,
+        "identity": _identity(request.source_ip, request.header("user-agent")),
+        "domainName": request.host,
+        "apiId": API_ID,
     }
 
 
@@ -161,6 +190,7 @@ def proxy_event_arguments(
     path_parameters: dict[str, str] | None,
     authorizer: dict[str, Any] | None,
     binary_media_types: tuple[str, ...] = (),
+    stage_variables: dict[str, str] | None = None,
 ) -> tuple[Any, ...]:
     """What `proxy_event_from` needs to build the same event as `proxy_event` (plain values)."""
     return (
@@ -178,12 +208,14 @@ def proxy_event_arguments(
         path_parameters,
         authorizer,
         binary_media_types,
+        stage_variables,
     )
 
 
 def proxy_event_from(arguments: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
     (method, path, query, headers, body, source_ip, stage, host, request_id, epoch_ms,
-     resource, path_parameters, authorizer, binary_media_types) = arguments  # fmt: skip
+     resource, path_parameters, authorizer, binary_media_types,
+     stage_variables) = arguments  # fmt: skip
     request = IncomingRequest(
         method=method,
         path=path,
@@ -196,7 +228,9 @@ def proxy_event_from(arguments: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
         request_id=request_id,
         request_time_epoch_ms=epoch_ms,
     )
-    return proxy_event(request, resource, path_parameters, authorizer, tuple(binary_media_types))
+    return proxy_event(
+        request, resource, path_parameters, authorizer, tuple(binary_media_types), stage_variables
+    )
 
 
 def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The functions file: each function's name, handler, timeout, memory and environment."""
+"""The functions file: each function's name, handler, timeout, memory and environment.
+
+Its top-level keys name functions, except SETTINGS_KEYS, which hold the gateway's settings
+beside them (read by the gateway, not here).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+SETTINGS_KEYS = frozenset({"stage_variables", "cognito_user_pools"})
 
 
 class DocumentError(ValueError):
@@ -27,6 +33,8 @@ def load_functions(path: Path) -> dict[str, FunctionSpec]:
     raw = read_yaml(path)
     specs = {}
     for key, entry in raw.items():
+        if key in SETTINGS_KEYS:
+            continue
         if not isinstance(entry, dict) or "handler" not in entry:
             raise DocumentError(f"{path}: function {key!r} needs a handler")
         environment = entry.get("environment") or {}

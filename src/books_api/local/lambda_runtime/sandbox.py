@@ -59,8 +59,19 @@ def error_object(error: BaseException, error_type: str | None = None) -> dict[st
         "errorMessage": str(error),
         "errorType": error_type or type(error).__name__,
         "requestId": "",
-        "stackTrace": traceback.format_tb(error.__traceback__),
+        "stackTrace": _function_frames(error),
     }
+
+
+def _function_frames(error: BaseException) -> list[str]:
+    """The traceback's frames from the function's own code on: Lambda's stack trace leaves
+    out the runtime's frames (here: this module's and importlib's)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    runtime = (__file__, "<frozen importlib", importlib.__file__ or "importlib")
+    start = 0
+    while start < len(frames) and frames[start].filename.startswith(runtime):
+        start += 1
+    return traceback.format_list(frames[start:])
 
 
 def _log_error(error: dict[str, Any]) -> None:
@@ -118,6 +129,7 @@ class Sandbox:
         except ImportError as error:
             failure = _InitFailure(error, "Runtime.ImportModuleError")
             failure.error["errorMessage"] = f"Unable to import module '{module_name}': {error}"
+            failure.error["stackTrace"] = []  # as Lambda reports it
             raise failure from error
         except Exception as error:  # the module itself raised: its own error type
             raise _InitFailure(error) from error
