@@ -28,6 +28,11 @@ CONSTRAINTS = Path(__file__).resolve().with_name("lambda-constraints.txt")
 WHEEL_CACHE = REPOSITORY / ".cache" / "lambda-wheels"
 # The Lambda Python runtimes ship these; packaging them would only add weight.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six"})
+# ...under these distribution names, which pip still installs when a packaged wheel requires
+# them (aws-xray-sdk requires botocore): they are removed again before zipping.
+RUNTIME_DISTRIBUTIONS = frozenset(
+    {"boto3", "botocore", "s3transfer", "urllib3", "python-dateutil", "six"}
+)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SKIPPED_PARTS = ("__pycache__",)
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
@@ -73,6 +78,7 @@ def build(name: str, handler: str, out: Path, arch: str, python: str) -> Path:
         requirements = requirements_for(closure.third_party)
         if requirements:
             _install(requirements, site, arch, python)
+            _drop_runtime_distributions(site)
             _check_pinned(site)
         entries = dict(_tree(site)) if site.exists() else {}
         for arcname, path in closure.files(SOURCE_ROOT).items():
@@ -140,6 +146,23 @@ def _run(command: list[str], doing: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise PackagingError(f"pip failed {doing}:\n{result.stderr.strip()}")
+
+
+def _drop_runtime_distributions(site: Path) -> None:
+    """Remove what the runtime provides, file by file as each wheel's RECORD lists them."""
+    for info in sorted(site.glob("*.dist-info")):
+        distribution = info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        if _normalize(distribution) not in RUNTIME_DISTRIBUTIONS:
+            continue
+        for line in (info / "RECORD").read_text("utf-8").splitlines():
+            relative = line.rsplit(",", 2)[0]
+            target = (site / relative).resolve()
+            if target.is_relative_to(site.resolve()) and target.is_file():
+                target.unlink()
+        shutil.rmtree(info, ignore_errors=True)
+    for directory in sorted(site.rglob("*"), reverse=True):  # folders left empty
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
 
 
 def _check_pinned(site: Path) -> None:

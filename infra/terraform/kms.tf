@@ -14,7 +14,7 @@ resource "aws_kms_alias" "this" {
 
 locals {
   # In a key policy, Resource "*" means this key.
-  key_policy_statements = [
+  key_policy_statements = concat([
     {
       Sid       = "AccountAdministersKeyThroughIam"
       Effect    = "Allow"
@@ -37,6 +37,20 @@ locals {
           ]
         }
       }
+    },
+  ], local.alarm_key_statements)
+}
+
+locals {
+  # CloudWatch publishes to the KMS-encrypted alarm topic as itself: SNS asks KMS for a data
+  # key on its behalf, so the key must let cloudwatch.amazonaws.com generate and decrypt one.
+  alarm_key_statements = var.alarm_topic_arn != null ? [] : [
+    {
+      Sid       = "CloudWatchAlarmsPublishToTheAlarmTopic"
+      Effect    = "Allow"
+      Principal = { Service = "cloudwatch.amazonaws.com" }
+      Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+      Resource  = "*"
     },
   ]
 }

@@ -34,20 +34,25 @@ locals {
       BOOKS_CURSOR_KEY        = var.cursor_key
       POWERTOOLS_SERVICE_NAME = local.functions["books"].environment["POWERTOOLS_SERVICE_NAME"]
       POWERTOOLS_LOG_LEVEL    = var.log_level
+      # The Tracer (and the X-Ray SDK it imports) is loaded only when tracing is on.
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+      POWERTOOLS_TRACE_DISABLED    = var.tracing_enabled ? null : "true"
     }
     authorizer = {
-      JWT_SECRET_ARN           = local.secret_arn
-      JWT_ISSUER               = var.jwt_issuer
-      JWT_AUDIENCE             = var.jwt_audience
-      JWT_ALGORITHMS           = var.jwt_algorithms
-      JWT_LEEWAY_SECONDS       = var.jwt_leeway_seconds == null ? null : tostring(var.jwt_leeway_seconds)
-      REQUIRED_CLAIMS          = var.required_claims
-      ROLE_CLAIM               = var.role_claim
-      ROLE_PERMISSIONS         = var.role_permissions == null ? null : jsonencode(var.role_permissions)
-      JWKS_URL                 = var.jwks_url
-      JWKS_MIN_REFRESH_SECONDS = var.jwks_min_refresh_seconds == null ? null : tostring(var.jwks_min_refresh_seconds)
-      POWERTOOLS_SERVICE_NAME  = local.functions["authorizer"].environment["POWERTOOLS_SERVICE_NAME"]
-      POWERTOOLS_LOG_LEVEL     = var.log_level
+      JWT_SECRET_ARN               = local.secret_arn
+      JWT_ISSUER                   = var.jwt_issuer
+      JWT_AUDIENCE                 = var.jwt_audience
+      JWT_ALGORITHMS               = var.jwt_algorithms
+      JWT_LEEWAY_SECONDS           = var.jwt_leeway_seconds == null ? null : tostring(var.jwt_leeway_seconds)
+      REQUIRED_CLAIMS              = var.required_claims
+      ROLE_CLAIM                   = var.role_claim
+      ROLE_PERMISSIONS             = var.role_permissions == null ? null : jsonencode(var.role_permissions)
+      JWKS_URL                     = var.jwks_url
+      JWKS_MIN_REFRESH_SECONDS     = var.jwks_min_refresh_seconds == null ? null : tostring(var.jwks_min_refresh_seconds)
+      POWERTOOLS_SERVICE_NAME      = local.functions["authorizer"].environment["POWERTOOLS_SERVICE_NAME"]
+      POWERTOOLS_LOG_LEVEL         = var.log_level
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+      POWERTOOLS_TRACE_DISABLED    = var.tracing_enabled ? null : "true"
     }
   }
 

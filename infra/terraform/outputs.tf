@@ -47,3 +47,24 @@ output "access_log_group_name" {
   description = "CloudWatch log group of the stage's access log."
   value       = aws_cloudwatch_log_group.access.name
 }
+
+output "dashboard_url" {
+  description = "CloudWatch console URL of the module's dashboard."
+  value       = local.dashboard_url
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm notifies (the module's, or alarm_topic_arn)."
+  value       = local.alarm_topic_arn
+}
+
+output "alarm_names" {
+  description = "Names of the module's CloudWatch alarms."
+  value = sort(concat(
+    [aws_cloudwatch_metric_alarm.api_5xx_rate.alarm_name, aws_cloudwatch_metric_alarm.api_latency_p99.alarm_name, aws_cloudwatch_metric_alarm.authorizer_unauthorized_rate.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.function_throttles : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.function_duration_p99 : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dynamodb : alarm.alarm_name],
+  ))
+}

@@ -12,6 +12,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from books_api.telemetry.catalogue import DEFAULT_NAMESPACE
+
 
 @dataclass(frozen=True)
 class BooksSettings:
@@ -116,6 +118,33 @@ class AuthSettings:
         )
 
 
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """Metrics and tracing, for either function (both read the same names).
+
+    Tracing needs the X-Ray SDK, whose import and recorder add to every cold start; it is
+    loaded only in Lambda (`LAMBDA_TASK_ROOT`, set by Lambda) and unless
+    `POWERTOOLS_TRACE_DISABLED` is true (the module sets it when its tracing_enabled is false;
+    openapi/functions.yaml sets it locally).
+    """
+
+    service_name: str  # POWERTOOLS_SERVICE_NAME: the `service` dimension
+    metrics_namespace: str  # POWERTOOLS_METRICS_NAMESPACE (default BooksApi)
+    tracing: bool
+
+    @classmethod
+    def from_env(
+        cls, default_service: str, env: Mapping[str, str] = os.environ
+    ) -> TelemetrySettings:
+        disabled = env.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in {"1", "true", "yes"}
+        return cls(
+            service_name=env.get("POWERTOOLS_SERVICE_NAME", "").strip() or default_service,
+            metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip()
+            or DEFAULT_NAMESPACE,
+            tracing=bool(env.get("LAMBDA_TASK_ROOT")) and not disabled,
+        )
+
+
 DEFAULT_ROLE_PERMISSIONS = {"api_user": ("*",)}
 AUTH_VARIABLES = (
     "JWT_SECRET",
@@ -133,6 +162,8 @@ AUTH_VARIABLES = (
     "ROLE_PERMISSIONS",
 )
 KEY_SOURCE_VARIABLES = AUTH_VARIABLES[:4]
+# Set for both functions in openapi/functions.yaml (LAMBDA_TASK_ROOT is Lambda's own).
+TELEMETRY_VARIABLES = ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED")
 
 
 def _comma_list(raw: str) -> tuple[str, ...]:

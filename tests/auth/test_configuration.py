@@ -9,7 +9,7 @@ import yaml
 
 from books_api.auth.authorizer import Unauthorized
 from books_api.local.gateway.document import default_paths
-from books_api.settings import AUTH_VARIABLES, AuthSettings
+from books_api.settings import AUTH_VARIABLES, TELEMETRY_VARIABLES, AuthSettings
 from tests.auth.conftest import SECRET, LoggedAuthorizer, claims, hs256, token_event
 from tests.auth.signing import hmac_sign
 
@@ -142,6 +142,11 @@ def test_malformed_events_are_unauthorized() -> None:
 def test_functions_file_lists_exactly_the_authorizer_variables() -> None:
     functions = yaml.safe_load(default_paths()[1].read_text())
     (authorizer,) = [f for f in functions.values() if f["name"] == "authorizer"]
-    expected = {*AUTH_VARIABLES, "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
+    expected = {
+        *AUTH_VARIABLES,
+        *TELEMETRY_VARIABLES,
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_LOG_LEVEL",
+    }
     assert set(authorizer["environment"]) == expected
     assert AuthSettings.from_env(authorizer["environment"]).problems == ()

@@ -28,6 +28,7 @@ NOT_DEPLOYED = {
     "ALLOW_WEAK_SECRET": "the module accepts only keys of 32 characters or more",
     "BOOKS_DB_PATH": "the SQLite store only; the deployment uses DynamoDB",
     "LOG_LEVEL": "Powertools' legacy name; the module sets POWERTOOLS_LOG_LEVEL",
+    "LAMBDA_TASK_ROOT": "set by Lambda itself; tells the code that it runs in Lambda",
 }
 # Read by Powertools itself (both functions use its Logger), not by the settings module.
 READ_BY_POWERTOOLS = {

@@ -31,6 +31,9 @@ mock_provider "aws" {
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:books-api-alarms" }
+  }
 }
 
 variables {
@@ -117,8 +120,8 @@ run "functions_environment" {
   }
 
   assert {
-    condition     = aws_lambda_function.this["books"].environment[0].variables == tomap({ BOOKS_STORE = "dynamodb", BOOKS_TABLE = "Books_Table", POWERTOOLS_SERVICE_NAME = "books", POWERTOOLS_LOG_LEVEL = "INFO" })
-    error_message = "The books function must get exactly the store, table and Powertools settings."
+    condition     = aws_lambda_function.this["books"].environment[0].variables == tomap({ BOOKS_STORE = "dynamodb", BOOKS_TABLE = "Books_Table", POWERTOOLS_SERVICE_NAME = "books", POWERTOOLS_LOG_LEVEL = "INFO", POWERTOOLS_METRICS_NAMESPACE = "BooksApi" })
+    error_message = "The books function must get exactly the store, table and Powertools settings (metrics namespace included)."
   }
 
   assert {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -32,6 +32,16 @@ class Unauthorized(Exception):
         super().__init__("Unauthorized")
 
 
+class DecisionObserver(Protocol):
+    """Told of every decision and key-source fetch (the function's metrics)."""
+
+    def decided(self, outcome: str, reason: str) -> None:
+        """`outcome` is Allow, Deny or Unauthorized; `reason` the logged reason."""
+
+    def fetched(self, source: str, seconds: float, ok: bool) -> None:
+        """A fetch from `source` (secrets_manager, ssm, jwks) took `seconds`."""
+
+
 class Authorizer:
     """Built once per container from the settings; `handle` is the Lambda handler's body."""
 
@@ -40,8 +50,10 @@ class Authorizer:
         settings: AuthSettings,
         logger: Logger | None = None,
         clock: Callable[[], float] = time.time,
+        observer: DecisionObserver | None = None,
     ) -> None:
         self.logger = logger or Logger(service=settings.service_name, level=settings.log_level)
+        self.observer = observer
         self.role_claim = settings.role_claim
         self.rules = claim_rules.ClaimRules(
             settings.leeway_s, settings.issuers, settings.audiences, settings.required_claims
@@ -54,7 +66,9 @@ class Authorizer:
         try:
             if settings.problems:
                 raise ConfigurationError("; ".join(settings.problems))
-            keys, self.algorithms = key_source(settings, self._key_source_failed)
+            keys, self.algorithms = key_source(
+                settings, self._key_source_failed, self._fetched if observer else None
+            )
             self.permissions = Permissions(settings.role_permissions)
             self.keys = keys
         except ConfigurationError as error:
@@ -71,19 +85,25 @@ class Authorizer:
     def handle(self, event: Any, context: Any = None) -> dict[str, Any]:
         """The policy for a TOKEN event; raise Unauthorized for anything else."""
         request_id = getattr(context, "aws_request_id", None)
+        method_arn = event.get("methodArn") if isinstance(event, dict) else None
+        method_arn = method_arn if isinstance(method_arn, str) else None
         try:
             response = self.decide(event)
         except TokenRejected as rejected:
-            self._log("unauthorized", rejected.reason, request_id)
+            self._log("unauthorized", rejected.reason, request_id, method_arn)
+            self._observe("Unauthorized", rejected.reason)
         except Exception as error:  # nothing but Unauthorized may escape
+            reason = f"internal error {type(error).__name__}"
             self.logger.error(
                 "Authorizer decision",
                 extra={
                     "decision": "unauthorized",
-                    "reason": f"internal error {type(error).__name__}",
+                    "reason": reason,
                     "function_request_id": request_id,
+                    "method_arn": method_arn,
                 },
             )
+            self._observe("Unauthorized", reason)
         else:
             effect = response["policyDocument"]["Statement"][0]["Effect"]
             decision, reason = (
@@ -91,7 +111,8 @@ class Authorizer:
                 if effect == "Allow"
                 else ("deny", "no route permitted for the role")
             )
-            self._log(decision, reason, request_id, response["principalId"])
+            self._log(decision, reason, request_id, method_arn, response["principalId"])
+            self._observe(effect, reason)
             return response
         raise Unauthorized()
 
@@ -121,16 +142,38 @@ class Authorizer:
         return build_policy(principal, "Deny", [f"{stage}/{EVERY_ROUTE}"], context)
 
     def _log(
-        self, decision: str, reason: str, request_id: str | None, sub: str | None = None
+        self,
+        decision: str,
+        reason: str,
+        request_id: str | None,
+        method_arn: str | None,
+        sub: str | None = None,
     ) -> None:
         extra: dict[str, Any] = {
             "decision": decision,
             "reason": reason,
             "function_request_id": request_id,
+            # A TOKEN event has no API request id: the method ARN names the request's route.
+            "method_arn": method_arn,
         }
         if sub is not None:
             extra["sub"] = sub
         self.logger.info("Authorizer decision", extra=extra)
+
+    def _observe(self, outcome: str, reason: str) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer.decided(outcome, reason)
+        except Exception:  # metrics must never change a decision
+            self.logger.exception("Decision metric not recorded")
+
+    def _fetched(self, source: str, seconds: float, ok: bool) -> None:
+        try:
+            if self.observer is not None:
+                self.observer.fetched(source, seconds, ok)
+        except Exception:
+            self.logger.exception("Key source metric not recorded")
 
     def _key_source_failed(self, reason: str) -> None:
         self.logger.warning("Key source failure", extra={"reason": reason})

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from books_api.auth.jwks import JwksKeys
+from books_api.auth.jwks import JwksKeys, fetch_document
 from books_api.auth.keys import ConfigurationError, FetchedSecret, KeySource, StaticSecret
 from books_api.auth.tokens import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS
 from books_api.settings import AuthSettings
 
 DEFAULT_SECRET_ALGORITHMS = ("HS256",)
 DEFAULT_JWKS_ALGORITHMS = ("RS256", "ES256")
+# Told of each fetch: (source, seconds, ok); the source is secrets_manager, ssm or jwks.
+FetchObserver = Callable[[str, float, bool], None]
+Fetched = TypeVar("Fetched")
 
 
 def key_source(
-    settings: AuthSettings, on_failure: Callable[[str], None]
+    settings: AuthSettings,
+    on_failure: Callable[[str], None],
+    on_fetch: FetchObserver | None = None,
 ) -> tuple[KeySource, frozenset[str]]:
     """The one configured key source and the algorithms it may verify."""
     configured = [
@@ -40,7 +47,9 @@ def key_source(
             raise ConfigurationError(
                 "JWKS_URL must be an https:// URL (http:// only on localhost or 127.0.0.1)"
             )
-        return JwksKeys(settings.jwks_url, settings.jwks_min_refresh_s, on_failure), algorithms
+        fetch = _observed(fetch_document, "jwks", on_fetch)
+        keys = JwksKeys(settings.jwks_url, settings.jwks_min_refresh_s, on_failure, fetch)
+        return keys, algorithms
     algorithms = allowed_algorithms(settings.algorithms, symmetric=True)
     if settings.jwt_secret:
         return StaticSecret(settings.jwt_secret, settings.allow_weak_secret), algorithms
@@ -50,17 +59,36 @@ def key_source(
 
     if settings.jwt_secret_arn:
         arn = settings.jwt_secret_arn
-        source = FetchedSecret(
-            lambda: aws_secrets.fetch_secret(arn, region), settings.allow_weak_secret, on_failure
+        fetch_value = _observed(
+            lambda: aws_secrets.fetch_secret(arn, region), "secrets_manager", on_fetch
         )
+        source = FetchedSecret(fetch_value, settings.allow_weak_secret, on_failure)
     else:
         name = str(settings.jwt_secret_parameter)
-        source = FetchedSecret(
-            lambda: aws_secrets.fetch_parameter(name, region),
-            settings.allow_weak_secret,
-            on_failure,
-        )
+        fetch_value = _observed(lambda: aws_secrets.fetch_parameter(name, region), "ssm", on_fetch)
+        source = FetchedSecret(fetch_value, settings.allow_weak_secret, on_failure)
     return source, algorithms
+
+
+def _observed(
+    fetch: Callable[..., Fetched], source: str, on_fetch: FetchObserver | None
+) -> Callable[..., Fetched]:
+    """`fetch`, telling `on_fetch` how long each call took and whether it succeeded."""
+    if on_fetch is None:
+        return fetch
+    observer = on_fetch
+
+    def observed(*args: str) -> Fetched:
+        started = time.perf_counter()
+        try:
+            result = fetch(*args)
+        except BaseException:
+            observer(source, time.perf_counter() - started, False)
+            raise
+        observer(source, time.perf_counter() - started, True)
+        return result
+
+    return observed
 
 
 def allowed_algorithms(names: tuple[str, ...], symmetric: bool) -> frozenset[str]:

@@ -11,11 +11,13 @@ from books_api.core import codec
 from books_api.core.errors import BooksError, ValidationFailed
 from books_api.core.responses import envelope, error_response
 from books_api.core.service import BookService
-from books_api.settings import BooksSettings
+from books_api.settings import BooksSettings, TelemetrySettings
 from books_api.store.factory import open_store
+from books_api.telemetry.books import BooksTelemetry
 
 logger = Logger()
 settings = BooksSettings.from_env()
+telemetry = BooksTelemetry(logger, TelemetrySettings.from_env("books"))
 _service: BookService | None = None
 
 Handler = Callable[[BookService, dict[str, Any]], dict[str, Any]]
@@ -25,7 +27,7 @@ def service() -> BookService:
     """The service over the configured store, opened once per container."""
     global _service
     if _service is None:
-        _service = BookService(open_store(settings), settings.cursor_key)
+        _service = BookService(telemetry.timed_store(open_store(settings)), settings.cursor_key)
     return _service
 
 
@@ -67,7 +69,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
 }
 
 
-@logger.inject_lambda_context
+@telemetry.handler(ROUTES)  # metrics, trace, and the request id on every log line
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     route = ROUTES.get((event.get("httpMethod", ""), event.get("resource", "")))
     if route is None:

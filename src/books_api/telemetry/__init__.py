@@ -1,0 +1,1 @@
+"""Metrics, traces and log correlation of the Lambda functions."""
