@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import EphemeralMetrics
 
 from books_api.core.book import Book
 from books_api.settings import TelemetrySettings
-from books_api.store.base import MAX_PAGE_BYTES, BookStore, ImportCounts, Page
+from books_api.core.book_store import MAX_PAGE_BYTES, BookStore, ImportCounts, Page
 from books_api.telemetry import catalogue
 from books_api.telemetry.tracing import FunctionTracer, function_tracer
 
