@@ -14,6 +14,59 @@ from dataclasses import dataclass
 
 from books_api.telemetry.catalogue import DEFAULT_NAMESPACE
 
+DEFAULT_REGION = "us-east-1"
+DEFAULT_TABLE = "Books_Table"
+
+
+@dataclass(frozen=True)
+class DynamoDBLocation:
+    """Where the DynamoDB store is, resolved in this one place for the CLI, the local Lambda
+    runtime and the books function: each value from the command line (the arguments given),
+    else the environment (the shell; in an execution environment, the function's variables),
+    else the default.
+
+        table     BOOKS_TABLE, then Books_Table
+        region    AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1
+        endpoint  AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL, then AWS's own endpoint
+    """
+
+    table: str
+    region: str
+    endpoint_url: str | None
+
+    @classmethod
+    def resolve(
+        cls,
+        env: Mapping[str, str] = os.environ,
+        table: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> DynamoDBLocation:
+        return cls(
+            table=_first(table, env.get("BOOKS_TABLE")) or DEFAULT_TABLE,
+            region=_first(region, env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))
+            or DEFAULT_REGION,
+            endpoint_url=_first(
+                endpoint_url, env.get("AWS_ENDPOINT_URL_DYNAMODB"), env.get("AWS_ENDPOINT_URL")
+            ),
+        )
+
+    def describe(self) -> str:
+        where = f"DynamoDB table {self.table}, region {self.region}"
+        return where + (f", endpoint {self.endpoint_url}" if self.endpoint_url else "")
+
+
+def aws_region(env: Mapping[str, str] = os.environ) -> str:
+    """The region, resolved as `DynamoDBLocation` resolves it (environment, then default)."""
+    return DynamoDBLocation.resolve(env).region
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        if value and value.strip():
+            return value.strip()
+    return None
+
 
 @dataclass(frozen=True)
 class BooksSettings:
@@ -27,26 +80,22 @@ class BooksSettings:
 
     store: str  # BOOKS_STORE: "sqlite" or "dynamodb"
     db_path: str  # BOOKS_DB_PATH: SQLite file (store "sqlite")
-    table: str  # BOOKS_TABLE: DynamoDB table name (store "dynamodb")
+    db_max_bytes: int | None  # BOOKS_DB_MAX_BYTES: a size limit for that file (writes past: 507)
+    dynamodb: DynamoDBLocation  # BOOKS_TABLE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB
     cursor_key: bytes | None  # BOOKS_CURSOR_KEY; None: the store's default key
-    region: str | None  # AWS_REGION (set by Lambda)
-    endpoint_url: str | None  # AWS_ENDPOINT_URL_DYNAMODB: a local DynamoDB (moto_server)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> BooksSettings:
         store = env.get("BOOKS_STORE", "dynamodb").strip().lower() or "dynamodb"
-        table = env.get("BOOKS_TABLE", "Books_Table").strip() or "Books_Table"
         db_path = env.get("BOOKS_DB_PATH", "").strip() or "books.db"
         cursor_key = env.get("BOOKS_CURSOR_KEY", "").strip()
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
-        endpoint = env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL") or None
+        max_bytes = env.get("BOOKS_DB_MAX_BYTES", "").strip()
         return cls(
             store=store,
             db_path=db_path,
-            table=table,
+            db_max_bytes=int(max_bytes) if max_bytes.isdigit() else None,
+            dynamodb=DynamoDBLocation.resolve(env),
             cursor_key=cursor_key.encode() if cursor_key else None,
-            region=region,
-            endpoint_url=endpoint,
         )
 
 

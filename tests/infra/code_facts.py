@@ -30,12 +30,19 @@ def _tree(module: str) -> ast.Module:
 
 
 def settings_env_names() -> dict[str, set[str]]:
-    """Settings class -> the environment variable names its code reads."""
+    """Settings class -> the environment variable names its code reads (with those read by
+    the module's other classes and functions that it uses)."""
     tree = ast.parse((SOURCE_ROOT / "books_api" / "settings.py").read_text("utf-8"))
+    definitions = {
+        node.name: node for node in tree.body if isinstance(node, ast.ClassDef | ast.FunctionDef)
+    }
     names: dict[str, set[str]] = {}
-    for node in tree.body:
+    for name, node in definitions.items():
         if isinstance(node, ast.ClassDef):
-            names[node.name] = _env_names(node)
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & set(definitions)
+            names[name] = set().union(
+                _env_names(node), *(_env_names(definitions[other]) for other in used)
+            )
     return names
 
 

@@ -27,6 +27,7 @@ NOT_DEPLOYED = {
     "JWT_SECRET_PARAMETER": "an SSM alternative to the Secrets Manager secret the module creates",
     "ALLOW_WEAK_SECRET": "the module accepts only keys of 32 characters or more",
     "BOOKS_DB_PATH": "the SQLite store only; the deployment uses DynamoDB",
+    "BOOKS_DB_MAX_BYTES": "the SQLite store only; the deployment uses DynamoDB",
     "LOG_LEVEL": "Powertools' legacy name; the module sets POWERTOOLS_LOG_LEVEL",
     "LAMBDA_TASK_ROOT": "set by Lambda itself; tells the code that it runs in Lambda",
 }

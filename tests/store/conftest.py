@@ -25,6 +25,14 @@ def moto_endpoint() -> Iterator[str]:
         yield endpoint
 
 
+@pytest.fixture(autouse=True)
+def books_api_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLI's own files (import runs, secret) in the test's directory."""
+    home = tmp_path / "books-api-home"
+    monkeypatch.setenv("BOOKS_API_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in FAKE_CREDENTIALS.items():

@@ -23,7 +23,10 @@ def test_import_lists_invalid_records_and_fails_without_a_progress_bar_off_termi
     assert main(["import", str(source), "--db", str(db)]) == 1
     err = capsys.readouterr().err
     assert f"{source}:2: Field 'price' must be a non-negative number" in err
-    assert "Imported 1 books, skipped 0 existing, 1 invalid (of 2 records)" in err
+    assert (
+        "Imported 1 books: 1 created, 0 replaced, 0 skipped (id exists), 1 invalid (of 2 records)"
+        in err
+    )
     assert "\r" not in err
 
 
@@ -75,4 +78,4 @@ def test_import_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert finished.returncode == 0
     text = shown.decode()
     assert "\r[" in text and "100%" in text and "3,000 records" in text
-    assert "Imported 3000 books" in text
+    assert "Imported 3000 books: 3000 created" in text

@@ -72,20 +72,21 @@ def test_unreachable_endpoint_is_reported_as_store_unavailable(
 
 
 class PartlyProcessingEndpoint(BaseHTTPRequestHandler):
-    """BatchWriteItem leaves half of each request unprocessed, as DynamoDB may under load."""
+    """BatchGetItem leaves half of each request's keys unprocessed, as DynamoDB may under
+    load; every other call is recorded (the table stays empty)."""
 
-    written: list[str] = []  # noqa: RUF012 - shared by the handler's instances
+    calls: list[tuple[str, dict[str, object]]] = []  # noqa: RUF012 - shared by the handlers
 
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         target = self.headers["X-Amz-Target"].rsplit(".", 1)[-1]
+        type(self).calls.append((target, request))
+        answer: dict[str, object] = {}
         if target == "BatchGetItem":
-            answer: dict[str, object] = {"Responses": {"Books": []}, "UnprocessedKeys": {}}
-        else:
-            puts = request["RequestItems"]["Books"]
-            done, left = puts[: (len(puts) + 1) // 2], puts[(len(puts) + 1) // 2 :]
-            type(self).written += [put["PutRequest"]["Item"]["book_id"]["S"] for put in done]
-            answer = {"UnprocessedItems": {"Books": left} if left else {}}
+            keys = request["RequestItems"]["Books"]["Keys"]
+            left = keys[(len(keys) + 1) // 2 :]
+            unprocessed = {"Books": {**request["RequestItems"]["Books"], "Keys": left}}
+            answer = {"Responses": {"Books": []}, "UnprocessedKeys": unprocessed if left else {}}
         body = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-amz-json-1.0")
@@ -97,10 +98,10 @@ class PartlyProcessingEndpoint(BaseHTTPRequestHandler):
         pass
 
 
-def test_unprocessed_batch_items_are_sent_again_until_written(
+def test_bulk_writes_ask_again_for_unprocessed_keys_and_write_each_book_conditionally(
     fake_aws_credentials: None,
 ) -> None:
-    PartlyProcessingEndpoint.written = []
+    PartlyProcessingEndpoint.calls = []
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), PartlyProcessingEndpoint)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -111,5 +112,17 @@ def test_unprocessed_batch_items_are_sent_again_until_written(
     finally:
         server.shutdown()
         server.server_close()
-    assert counts.written == 40
-    assert sorted(PartlyProcessingEndpoint.written) == [f"b{i:02d}" for i in range(40)]
+    assert (counts.created, counts.done) == (40, 40)
+    asked = [
+        key["book_id"]["S"]
+        for target, request in PartlyProcessingEndpoint.calls
+        if target == "BatchGetItem"
+        for key in request["RequestItems"]["Books"]["Keys"]  # type: ignore[index]
+    ]
+    assert sorted(set(asked)) == [f"b{i:02d}" for i in range(40)] and len(asked) > 40
+    puts = [request for target, request in PartlyProcessingEndpoint.calls if target == "PutItem"]
+    assert sorted(put["Item"]["book_id"]["S"] for put in puts) == [  # type: ignore[index]
+        f"b{i:02d}" for i in range(40)
+    ]
+    assert all(put["ConditionExpression"] == "attribute_not_exists(#id)" for put in puts)
+    assert {target for target, _ in PartlyProcessingEndpoint.calls} == {"BatchGetItem", "PutItem"}

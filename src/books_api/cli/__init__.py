@@ -26,6 +26,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except CliError as error:
-        print(f"books-api: {error}", file=sys.stderr)
+        print(f"books-api: error: {error}", file=sys.stderr)
         return 2
     return result

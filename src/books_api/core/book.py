@@ -149,6 +149,18 @@ def with_audit_defaults(book: Book, actor: str, now: str) -> Book:
     return book
 
 
+def replaced_book(old: Book, new: Book, actor: str, now: str) -> Book:
+    """`new` stored in place of `old` by a bulk write (an overwriting import): the next
+    version (so every earlier ETag stops matching), `old`'s creation, this write's update."""
+    book = {**new, "version": int(old.get("version") or 0) + 1}
+    for name in ("created_at", "created_by"):
+        if name in old:
+            book[name] = old[name]
+    book.update(updated_at=now, updated_by=actor)
+    check_size(book)
+    return book
+
+
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with milliseconds (`2024-05-01T12:00:00.000Z`)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from books_api.core.book import Book
+from books_api.core.book import Book, utc_now
 
 # Lambda answers at most 6 MB (6,291,456 bytes); pages stop adding books before this many.
 MAX_PAGE_BYTES = 5_500_000
@@ -20,8 +21,39 @@ class Page:
 
 @dataclass
 class ImportCounts:
-    written: int = 0
-    skipped: int = 0
+    """What a bulk write did with each book it was given."""
+
+    created: int = 0
+    replaced: int = 0  # existing books overwritten (each one version up)
+    skipped: int = 0  # the id existed and overwrite was off
+    already: int = 0  # written by the same run before: a resumed run, or an id given twice
+    done: int = 0  # books of the input settled in order: where a stopped run resumes
+
+    @property
+    def written(self) -> int:
+        return self.created + self.replaced
+
+    def add(self, other: ImportCounts) -> None:
+        self.created += other.created
+        self.replaced += other.replaced
+        self.skipped += other.skipped
+        self.already += other.already
+        self.done += other.done
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class WriteRun:
+    """One bulk write (an import run): who writes and when, and an id that the store keeps
+    with every book the run writes. The same run started again (after it stopped halfway)
+    leaves those books alone, so each book changes once per run however often it resumes."""
+
+    run_id: str = field(default_factory=new_run_id)
+    actor: str = "import"
+    at: str = field(default_factory=utc_now)
 
 
 class BookStore(Protocol):
@@ -51,8 +83,21 @@ class BookStore(Protocol):
         The page stops early (with `last_key` set) before the books' size passes `max_bytes`.
         """
 
-    def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
-        """Write books in batches; existing ids are skipped unless `overwrite`."""
+    def write_many(
+        self,
+        books: Iterable[Book],
+        overwrite: bool = False,
+        run: WriteRun | None = None,
+        counts: ImportCounts | None = None,
+    ) -> ImportCounts:
+        """Write books in batches, each write conditional on what it replaces.
+
+        A new id is created as given (version 1 unless it has one). An existing id is
+        skipped, unless `overwrite`: then the book replaces it as `replaced_book` says. A
+        book that `run` wrote already is left alone, and so is a later book with the same
+        id. `counts` (returned) is updated as writes are acknowledged, so a caller still
+        has them when the store fails midway.
+        """
 
     def scan_all(self) -> Iterator[Book]:
         """Every book, streamed."""

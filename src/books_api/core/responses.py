@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from books_api.core import codec
-from books_api.core.errors import BooksError
+from books_api.core.errors import BooksError, StoreUnavailable
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -33,4 +33,6 @@ def payload_bytes(json_text: str) -> int:
 
 
 def error_response(error: BooksError) -> dict[str, Any]:
+    if isinstance(error, StoreUnavailable):
+        return envelope(error.status, error.message, {"Retry-After": str(error.retry_after_s)})
     return envelope(error.status, error.message)

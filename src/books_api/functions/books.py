@@ -77,12 +77,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         return route(service(), event)
     except BooksError as error:
-        if error.status >= 500:
-            logger.error("Store failure", extra={"reason": error.message})
+        if error.status >= 500:  # once per failed request: the store's answer, no secret
+            logger.error("Store failure", extra={"reason": error.message, "cause": _cause(error)})
         return error_response(error)
     except Exception:
         logger.exception("Unexpected error")
         return envelope(500, "Internal Server Error")
+
+
+def _cause(error: BooksError) -> str:
+    cause = error.__cause__
+    return f"{type(cause).__name__}: {cause}"[:500] if cause is not None else error.message
 
 
 def _body(event: dict[str, Any]) -> Any:

@@ -3,9 +3,13 @@
 DynamoDB actions called, by path (the function's IAM policy allows exactly the first group):
     books function  GetItem, PutItem, UpdateItem, DeleteItem, Scan,
                     DescribeTable (once, only when BOOKS_CURSOR_KEY is unset)
-    CLI import      BatchGetItem, BatchWriteItem;  `--create-table`: CreateTable, DescribeTable
-Every write is conditional, every expression goes through ExpressionAttributeNames/Values, and
-numbers travel as DynamoDB `N` strings built from `Decimal`s (never floats).
+    CLI import      BatchGetItem, PutItem (conditional);  start-up check: DescribeTable;
+                    `--create-table`: CreateTable
+Every write is conditional (bulk writes too: a conditional PutItem per book, never a blind
+BatchWriteItem), every expression goes through ExpressionAttributeNames/Values, and numbers
+travel as DynamoDB `N` strings built from `Decimal`s (never floats). A book written by a bulk
+write carries the run's id in `RUN_ATTRIBUTE`, a name no client can give an attribute; it is
+never part of the book that the API or an export shows.
 """
 
 from __future__ import annotations
@@ -13,17 +17,24 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import (
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from books_api.core import codec
-from books_api.core.book import Book
-from books_api.core.book_store import MAX_PAGE_BYTES, ImportCounts, Page
+from books_api.core.book import Book, replaced_book
+from books_api.core.book_store import MAX_PAGE_BYTES, ImportCounts, Page, WriteRun
 from books_api.core.dynamodb_json import from_item, to_attribute, to_item
 from books_api.core.errors import (
     Conflict,
@@ -50,9 +61,23 @@ UNAVAILABLE_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
-BATCH_WRITE_SIZE = 25  # BatchWriteItem's limit
+CREDENTIAL_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "IncompleteSignatureException",
+        "MissingAuthenticationTokenException",
+        "ExpiredTokenException",
+        "AccessDeniedException",
+        "RequestExpired",
+    }
+)
 BATCH_GET_SIZE = 100  # BatchGetItem's limit
 MAX_BATCH_ROUNDS = 12
+MAX_CONDITION_ROUNDS = 5  # a bulk write's book that keeps changing under it: give up
+WRITERS = 8  # a bulk write's PutItems in flight at once
+SCAN_PAGE = 1000  # items per Scan call of `scan_all`: each answer small and quick
+RUN_ATTRIBUTE = "books-api:run"  # the bulk write run that last wrote the item
 
 
 class DynamoDBBookStore:
@@ -140,16 +165,13 @@ class DynamoDBBookStore:
             raise self._failed_condition(error, book_id) from None
         return _book(response["Attributes"])
 
-    def _failed_condition(self, error: ClientError, book_id: str) -> Exception:
-        """404 when the book is absent, 412 when its version differs."""
+    @staticmethod
+    def _failed_condition(error: ClientError, book_id: str) -> Exception:
+        """404 when the book is absent, 412 when its version differs: the failed write
+        returns the item it found (ReturnValuesOnConditionCheckFailure=ALL_OLD), if any."""
         if _code(error) != "ConditionalCheckFailedException":
             return error
-        old = error.response.get("Item")
-        if old is None:  # older endpoints do not return the item: look it up
-            old = self.client.get_item(
-                TableName=self.table, Key=_key(book_id), ConsistentRead=True
-            ).get("Item")
-        if not old:
+        if not error.response.get("Item"):
             return NotFound(f"Book with ID {book_id} not found")
         return PreconditionFailed(f"Book with ID {book_id} has changed (If-Match failed)")
 
@@ -183,57 +205,107 @@ class DynamoDBBookStore:
             if len(books) == limit:
                 return Page(books, books[-1]["book_id"])
 
-    def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
-        """BatchWriteItem cannot be conditional: without `overwrite`, ids are looked up first
-        (BatchGetItem), so a book created between the lookup and the write is replaced."""
-        counts = ImportCounts()
-        for chunk in _chunks(books, BATCH_GET_SIZE):
-            unique = _unique(chunk, keep_last=overwrite)
-            if not overwrite:
-                existing = self._existing_ids([book["book_id"] for book in unique])
-                unique = [book for book in unique if book["book_id"] not in existing]
-            for part in _chunks(unique, BATCH_WRITE_SIZE):
-                self._put_batch(part)
-            counts.written += len(unique)
-            counts.skipped += len(chunk) - len(unique)
+    def write_many(
+        self,
+        books: Iterable[Book],
+        overwrite: bool = False,
+        run: WriteRun | None = None,
+        counts: ImportCounts | None = None,
+    ) -> ImportCounts:
+        """Chunks of 100 books: one BatchGetItem reads what the table holds for their ids,
+        then a conditional PutItem per book to write (`WRITERS` at a time): a new book only
+        if its id is still absent, a replacement only if the version read is still there.
+        A book changed in between is looked at again (its write returns what it found)."""
+        run = run or WriteRun()
+        counts = ImportCounts() if counts is None else counts
+        with ThreadPoolExecutor(WRITERS, thread_name_prefix="books-import") as pool:
+            for chunk in _chunks(books, BATCH_GET_SIZE):
+                self._write_chunk(chunk, overwrite, run, counts, pool)
         return counts
 
-    def _existing_ids(self, book_ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        request: dict[str, Any] = {
-            self.table: {
-                "Keys": [_key(book_id) for book_id in book_ids],
-                "ProjectionExpression": "#id",
-                "ExpressionAttributeNames": {"#id": "book_id"},
-                "ConsistentRead": True,
-            }
+    def _write_chunk(
+        self,
+        chunk: list[Book],
+        overwrite: bool,
+        run: WriteRun,
+        counts: ImportCounts,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        unique = _unique(chunk)
+        stored = self._stored_items([book["book_id"] for book in unique], full=overwrite)
+        futures: list[Future[str]] = [
+            pool.submit(self._write_one, book, stored.get(book["book_id"]), overwrite, run)
+            for book in unique
+        ]
+        failure: BaseException | None = None
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                failure = failure or error
+            else:
+                counts.add(ImportCounts(**{future.result(): 1}))
+        if failure is not None:
+            raise failure
+        counts.add(ImportCounts(already=len(chunk) - len(unique), done=len(chunk)))
+
+    def _write_one(
+        self, book: Book, old: dict[str, Any] | None, overwrite: bool, run: WriteRun
+    ) -> str:
+        """Write `book` over `old` (the stored item, or None); return the ImportCounts field."""
+        for _ in range(MAX_CONDITION_ROUNDS):
+            outcome, request = _planned_put(book, old, overwrite, run)
+            if request is None:
+                return outcome
+            try:
+                with _translated_errors():
+                    self.client.put_item(
+                        TableName=self.table,
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                        **request,
+                    )
+                return outcome
+            except ClientError as error:
+                if _code(error) != "ConditionalCheckFailedException":
+                    raise
+                old = _returned_item(error)  # what the table holds now
+        raise StoreUnavailable(
+            f"The book store is unavailable: book {book['book_id']} kept changing during the "
+            "write; please retry",
+            "busy",
+        )
+
+    def _stored_items(self, book_ids: list[str], full: bool) -> dict[str, dict[str, Any]]:
+        """The stored items of `book_ids` (only their id and run unless `full`)."""
+        found: dict[str, dict[str, Any]] = {}
+        keys: dict[str, Any] = {
+            "Keys": [_key(book_id) for book_id in book_ids],
+            "ConsistentRead": True,
         }
+        if not full:
+            keys["ProjectionExpression"] = "#id, #run"
+            keys["ExpressionAttributeNames"] = {"#id": "book_id", "#run": RUN_ATTRIBUTE}
+        request: dict[str, Any] = {self.table: keys}
         for attempt in range(MAX_BATCH_ROUNDS):
             with _translated_errors():
                 response = self.client.batch_get_item(RequestItems=request)
-            found.update(item["book_id"]["S"] for item in response["Responses"][self.table])
+            for item in response["Responses"][self.table]:
+                found[item["book_id"]["S"]] = item
             request = dict(response.get("UnprocessedKeys") or {})
             if not request:
                 return found
             _backoff(attempt)
-        raise StoreUnavailable("DynamoDB kept leaving keys unprocessed")
-
-    def _put_batch(self, books: list[Book]) -> None:
-        requests: list[Any] = [
-            {"PutRequest": {"Item": to_item({**book, "version": int(book.get("version") or 1)})}}
-            for book in books
-        ]
-        for attempt in range(MAX_BATCH_ROUNDS):
-            with _translated_errors():
-                response = self.client.batch_write_item(RequestItems={self.table: requests})
-            requests = list((response.get("UnprocessedItems") or {}).get(self.table, []))
-            if not requests:
-                return
-            _backoff(attempt)
-        raise StoreUnavailable("DynamoDB kept leaving items unprocessed")
+        raise StoreUnavailable(
+            "The book store is unavailable: DynamoDB kept leaving keys unprocessed", "busy"
+        )
 
     def scan_all(self) -> Iterator[Book]:
-        request: dict[str, Any] = {"TableName": self.table, "ConsistentRead": True}
+        # Pages of SCAN_PAGE items: each call answers well within the read timeout, on a
+        # table of any size.
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "ConsistentRead": True,
+            "Limit": SCAN_PAGE,
+        }
         while True:
             with _translated_errors():
                 response = self.client.scan(**request)
@@ -256,23 +328,50 @@ class DynamoDBBookStore:
             response = self.client.scan(TableName=self.table, Limit=1)
         return not response.get("Items") and "LastEvaluatedKey" not in response
 
+    def check_table(self) -> None:
+        """Raise StoreUnavailable unless the table exists, is usable and is keyed by
+        `book_id` (S) alone (DescribeTable; a table being created is waited for)."""
+        with _translated_errors():
+            table = self.client.describe_table(TableName=self.table)["Table"]
+            if table.get("TableStatus") == "CREATING":
+                self._wait_until_active()
+        if table.get("TableStatus") == "DELETING":
+            raise StoreUnavailable("The book store is unavailable: its table is being deleted")
+        keys = [(key["AttributeName"], key["KeyType"]) for key in table.get("KeySchema", [])]
+        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        if keys != [("book_id", "HASH")] or types.get("book_id") != "S":
+            shown = ", ".join(
+                f"{name} ({types.get(name, '?')}, {'partition' if kind == 'HASH' else 'sort'} key)"
+                for name, kind in keys
+            )
+            raise StoreUnavailable(
+                f"The book store is unavailable: its table's key is {shown}, "
+                "not the partition key book_id (S) alone",
+                "wrong-key",
+            )
+
     def create_table(self) -> bool:
         """Create the table (on-demand capacity) if absent; True when it was created."""
         try:
-            self.client.create_table(
-                TableName=self.table,
-                AttributeDefinitions=[{"AttributeName": "book_id", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "book_id", "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            with _translated_errors():
+                self.client.create_table(
+                    TableName=self.table,
+                    AttributeDefinitions=[{"AttributeName": "book_id", "AttributeType": "S"}],
+                    KeySchema=[{"AttributeName": "book_id", "KeyType": "HASH"}],
+                    BillingMode="PAY_PER_REQUEST",
+                )
         except ClientError as error:
             if _code(error) == "ResourceInUseException":
                 return False
             raise
+        with _translated_errors():
+            self._wait_until_active()
+        return True
+
+    def _wait_until_active(self) -> None:
         self.client.get_waiter("table_exists").wait(
             TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
-        return True
 
     def close(self) -> None:
         self.client.close()
@@ -283,6 +382,8 @@ def _key(book_id: str) -> dict[str, Any]:
 
 
 def _book(item: dict[str, Any]) -> Book:
+    if RUN_ATTRIBUTE in item:
+        item = {name: value for name, value in item.items() if name != RUN_ATTRIBUTE}
     book = from_item(item)
     if "version" in book:
         book["version"] = int(book["version"])
@@ -304,27 +405,64 @@ def _condition_names(expected_version: int | None) -> dict[str, str]:
     return names
 
 
+def _returned_item(error: ClientError) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+    return item or None
+
+
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
 @contextmanager
 def _translated_errors() -> Iterator[None]:
-    """Throttling or an unreachable endpoint, once botocore's retries are spent: 503."""
+    """What DynamoDB or botocore reports, once botocore's retries are spent: the store being
+    unavailable (503), or a book DynamoDB refuses (400). Anything else is an error of ours."""
     try:
         yield
     except ClientError as error:
-        code = _code(error)
-        if code in UNAVAILABLE_CODES:
-            raise StoreUnavailable("The book store is busy; please retry") from error
-        message = str(error.response.get("Error", {}).get("Message", ""))
-        if code == "ValidationException" and "size" in message.lower():
-            raise ValidationFailed("Book is larger than 400 KB") from None
-        if code == "ValidationException":  # a value DynamoDB refuses (checks missed it)
-            raise ValidationFailed(f"DynamoDB refused the book: {message}") from None
-        raise
+        translated = _translated_client_error(error)
+        if translated is None:
+            raise
+        raise translated from error
+    except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as error:
+        raise StoreUnavailable(
+            "The book store is unavailable: there are no AWS credentials to reach it",
+            "no-credentials",
+        ) from error
     except (BotoConnectionError, HTTPClientError) as error:
-        raise StoreUnavailable("The book store cannot be reached; please retry") from error
+        raise StoreUnavailable(
+            "The book store is unavailable: DynamoDB cannot be reached; please retry",
+            "unreachable",
+        ) from error
+
+
+def _translated_client_error(error: ClientError) -> Exception | None:
+    code = _code(error)
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code in UNAVAILABLE_CODES or status >= 500:
+        return StoreUnavailable(
+            "The book store is unavailable: DynamoDB is busy or failing; please retry", "busy"
+        )
+    if code == "ResourceNotFoundException":
+        return StoreUnavailable(
+            "The book store is unavailable: its DynamoDB table does not exist", "table-missing"
+        )
+    if code in CREDENTIAL_CODES:
+        return StoreUnavailable(
+            f"The book store is unavailable: DynamoDB refused the credentials ({code})",
+            "credentials-refused",
+        )
+    if code == "ValidationException" and "does not match the schema" in message:
+        return StoreUnavailable(
+            "The book store is unavailable: its table is not keyed by book_id (S)", "wrong-key"
+        )
+    if code == "ValidationException" and "size" in message.lower():
+        return ValidationFailed("Book is larger than 400 KB")
+    if code == "ValidationException":  # a value DynamoDB refuses (checks missed it)
+        return ValidationFailed(f"DynamoDB refused the book: {message}")
+    return None
 
 
 def _chunks(books: Iterable[Book], size: int) -> Iterator[list[Book]]:
@@ -338,13 +476,46 @@ def _chunks(books: Iterable[Book], size: int) -> Iterator[list[Book]]:
         yield chunk
 
 
-def _unique(books: list[Book], keep_last: bool) -> list[Book]:
-    """BatchWriteItem rejects a request naming one key twice: keep the first (or last)."""
+def _unique(books: list[Book]) -> list[Book]:
+    """The first book of each id (a later one is left to the run, as `already` written)."""
     by_id: dict[str, Book] = {}
     for book in books:
-        if keep_last or book["book_id"] not in by_id:
-            by_id[book["book_id"]] = book
+        by_id.setdefault(book["book_id"], book)
     return list(by_id.values())
+
+
+def _planned_put(
+    book: Book, old: dict[str, Any] | None, overwrite: bool, run: WriteRun
+) -> tuple[str, dict[str, Any] | None]:
+    """What a bulk write does with `book` when the table holds `old`: the ImportCounts field
+    it counts in, and the conditional PutItem to make (None: nothing to write)."""
+    if old is not None and old.get(RUN_ATTRIBUTE, {}).get("S") == run.run_id:
+        return "already", None
+    if old is not None and not overwrite:
+        return "skipped", None
+    names = {"#id": "book_id"}
+    values: dict[str, Any] = {}
+    if old is None:
+        stored, outcome = {**book, "version": int(book.get("version") or 1)}, "created"
+        condition = "attribute_not_exists(#id)"
+    else:
+        previous = _book(old)
+        stored, outcome = replaced_book(previous, book, run.actor, run.at), "replaced"
+        names["#version"] = "version"
+        if "version" in previous:
+            condition = "#version = :version"
+            values[":version"] = {"N": str(previous["version"])}
+            del names["#id"]
+        else:  # written by another tool, without a version
+            condition = "attribute_exists(#id) AND attribute_not_exists(#version)"
+    request: dict[str, Any] = {
+        "Item": {**to_item(stored), RUN_ATTRIBUTE: {"S": run.run_id}},
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+    }
+    if values:
+        request["ExpressionAttributeValues"] = values
+    return outcome, request
 
 
 def _backoff(attempt: int) -> None:

@@ -10,11 +10,10 @@ def open_store(settings: BooksSettings) -> BookStore:
     if settings.store == "sqlite":
         from books_api.store.sqlite import SQLiteBookStore
 
-        return SQLiteBookStore(settings.db_path)
+        return SQLiteBookStore(settings.db_path, max_bytes=settings.db_max_bytes)
     if settings.store == "dynamodb":
         from books_api.store.dynamodb import DynamoDBBookStore
 
-        return DynamoDBBookStore(
-            settings.table, region=settings.region, endpoint_url=settings.endpoint_url
-        )
+        where = settings.dynamodb
+        return DynamoDBBookStore(where.table, region=where.region, endpoint_url=where.endpoint_url)
     raise ValueError(f"Unknown BOOKS_STORE {settings.store!r} (expected sqlite or dynamodb)")

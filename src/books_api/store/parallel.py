@@ -25,6 +25,7 @@ PARALLEL_FROM_BYTES = 16 * 1024 * 1024
 @dataclass
 class EncodedBatch:
     rows: list[Row]
+    lines: list[int]  # each row's line in the file
     invalid: list[Record]
     records: int  # non-blank lines read
 
@@ -54,7 +55,7 @@ def encoded_batches(
 
 def encode_lines(start: int, lines: list[str], actor: str, now: str) -> EncodedBatch:
     """Parse, check and encode lines of JSON Lines (runs in a worker process)."""
-    encoded = EncodedBatch([], [], 0)
+    encoded = EncodedBatch([], [], [], 0)
     for offset, text in enumerate(lines):
         if not text.strip():
             continue
@@ -64,6 +65,7 @@ def encode_lines(start: int, lines: list[str], actor: str, now: str) -> EncodedB
             encoded.invalid.append(record)
         else:
             encoded.rows.append(encode_row(with_audit_defaults(record.book, actor, now)))
+            encoded.lines.append(record.line)
     return encoded
 
 

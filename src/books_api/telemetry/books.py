@@ -17,8 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import EphemeralMetrics
 
 from books_api.core.book import Book
+from books_api.core.book_store import MAX_PAGE_BYTES, BookStore, ImportCounts, Page, WriteRun
 from books_api.settings import TelemetrySettings
-from books_api.core.book_store import MAX_PAGE_BYTES, BookStore, ImportCounts, Page
 from books_api.telemetry import catalogue
 from books_api.telemetry.tracing import FunctionTracer, function_tracer
 
@@ -145,8 +145,14 @@ class TimedStore:
         return result
 
     # Not called while serving requests: passed through untimed.
-    def write_many(self, books: Iterable[Book], overwrite: bool = False) -> ImportCounts:
-        return self.store.write_many(books, overwrite)
+    def write_many(
+        self,
+        books: Iterable[Book],
+        overwrite: bool = False,
+        run: WriteRun | None = None,
+        counts: ImportCounts | None = None,
+    ) -> ImportCounts:
+        return self.store.write_many(books, overwrite, run, counts)
 
     def scan_all(self) -> Iterator[Book]:
         return self.store.scan_all()

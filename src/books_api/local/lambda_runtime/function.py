@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from books_api.local.lambda_runtime import wire
-from books_api.local.lambda_runtime.context import REGION
 from books_api.local.lambda_runtime.environments import (
     DEFAULT_LIMIT,
     EnvironmentPool,
@@ -18,6 +17,7 @@ from books_api.local.lambda_runtime.environments import (
     InvocationTimeout,
 )
 from books_api.local.lambda_runtime.functions_file import FunctionSpec
+from books_api.settings import aws_region
 
 
 class LambdaFunction:
@@ -32,10 +32,12 @@ class LambdaFunction:
         self.environments = EnvironmentPool(spec, self.lambda_environment(), max_concurrency)
 
     def lambda_environment(self) -> dict[str, str]:
-        """The variables Lambda sets, then the function's own."""
+        """The variables Lambda sets (the region as the settings resolve it from the
+        gateway's environment), then the function's own."""
+        region = aws_region()
         return {
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
             "AWS_LAMBDA_FUNCTION_NAME": self.spec.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
