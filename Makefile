@@ -17,7 +17,7 @@ LAMBDA_PYTHON ?= 3.12
 # Terraform takes providers only from the offline mirror named in this file.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform.rc
 
-.PHONY: run test check format bench clean package
+.PHONY: run test check format bench clean package rehearse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ format: $(DEV_STAMP)
 ## package: build dist/books.zip and dist/authorizer.zip for Lambda (ARCH=arm64|x86_64, LAMBDA_PYTHON=3.12|3.13)
 package: $(RUN_STAMP)
 	$(BIN)/python -m tools.package --arch $(ARCH) --python $(LAMBDA_PYTHON)
+
+## rehearse: apply the module to moto_server on loopback, read it back, serve it, plan again, destroy
+rehearse: $(DEV_STAMP)
+	$(BIN)/python -m tools.rehearse --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 ## bench: run the benchmarks and write bench/RESULTS.md
 bench: $(DEV_STAMP)

@@ -112,4 +112,6 @@ resource "aws_api_gateway_account" "this" {
   count = var.create_api_gateway_account_role ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.api_gateway_cloudwatch[0].arn
+  # Without it, destroy only forgets the setting: the account keeps naming the deleted role.
+  reset_on_delete = true
 }

@@ -9,11 +9,10 @@ from typing import Any
 import hcl2
 import pytest
 import yaml
-from aws_lambda_powertools.shared import constants as powertools
+from tools import code_facts
 from tools.closure import handler_closure
-
-from tests.infra import code_facts
-from tests.infra.terraform_source import MODULE, module, reference, tf_files
+from tools.code_facts import NOT_DEPLOYED, NOT_GRANTED, READ_BY_POWERTOOLS
+from tools.terraform_source import MODULE, module, reference, tf_files
 
 REPOSITORY = MODULE.parents[1]
 DOCUMENT = yaml.safe_load((REPOSITORY / "openapi" / "books.yaml").read_text("utf-8"))
@@ -21,26 +20,6 @@ FUNCTIONS = yaml.safe_load((REPOSITORY / "openapi" / "functions.yaml").read_text
 HANDLERS = {entry["name"]: entry["handler"] for entry in FUNCTIONS.values()}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
-# Read by the code but deliberately never set by the module, with the reason.
-NOT_DEPLOYED = {
-    "JWT_SECRET": "the key itself: local only; in AWS the authorizer reads JWT_SECRET_ARN",
-    "JWT_SECRET_PARAMETER": "an SSM alternative to the Secrets Manager secret the module creates",
-    "ALLOW_WEAK_SECRET": "the module accepts only keys of 32 characters or more",
-    "BOOKS_DB_PATH": "the SQLite store only; the deployment uses DynamoDB",
-    "BOOKS_DB_MAX_BYTES": "the SQLite store only; the deployment uses DynamoDB",
-    "LOG_LEVEL": "Powertools' legacy name; the module sets POWERTOOLS_LOG_LEVEL",
-    "LAMBDA_TASK_ROOT": "set by Lambda itself; tells the code that it runs in Lambda",
-}
-# Read by Powertools itself (both functions use its Logger), not by the settings module.
-READ_BY_POWERTOOLS = {
-    powertools.SERVICE_NAME_ENV,
-    powertools.POWERTOOLS_LOG_LEVEL_ENV,
-    powertools.POWERTOOLS_LOG_LEVEL_LEGACY_ENV,
-}
-# Calls the code can make that the module must not grant, with the reason.
-NOT_GRANTED = {
-    "ssm:GetParameter": "made only when JWT_SECRET_PARAMETER is set, which the module never does",
-}
 # The resource each service's actions must be limited to, per function.
 RESOURCES = {
     "dynamodb": "${aws_dynamodb_table.this.arn}",

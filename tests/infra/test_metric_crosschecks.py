@@ -12,9 +12,9 @@ from typing import Any
 import hcl2
 import pytest
 import yaml
+from tools.terraform_source import MODULE, clean, module
 
 from books_api.telemetry import catalogue
-from tests.infra.terraform_source import MODULE, clean, module
 
 FILES = (MODULE / "alarms.tf", MODULE / "dashboard.tf")
 NAMESPACE = "${var.metrics_namespace}"

@@ -1,5 +1,6 @@
 """Facts read from the Lambda source with ast: the environment variables each function's
-settings read, and the AWS actions each function's code can reach."""
+settings read, and the AWS actions each function's code can reach; and what the module
+deliberately leaves out of them (tests/infra and the rehearsal compare against both)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from functools import cache
 from pathlib import Path
 
 import botocore.session
+from aws_lambda_powertools.shared import constants as powertools
 from botocore import xform_name
+
 from tools.closure import SOURCE_ROOT, handler_closure, module_path
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -20,6 +23,26 @@ HELPER_ACTIONS = {
     "get_parameter": "ssm:GetParameter",
     "get_parameters": "ssm:GetParametersByPath",
     "batch_writer": "dynamodb:BatchWriteItem",
+}
+# Read by the code but deliberately never set by the module, with the reason.
+NOT_DEPLOYED = {
+    "JWT_SECRET": "the key itself: local only; in AWS the authorizer reads JWT_SECRET_ARN",
+    "JWT_SECRET_PARAMETER": "an SSM alternative to the Secrets Manager secret the module creates",
+    "ALLOW_WEAK_SECRET": "the module accepts only keys of 32 characters or more",
+    "BOOKS_DB_PATH": "the SQLite store only; the deployment uses DynamoDB",
+    "BOOKS_DB_MAX_BYTES": "the SQLite store only; the deployment uses DynamoDB",
+    "LOG_LEVEL": "Powertools' legacy name; the module sets POWERTOOLS_LOG_LEVEL",
+    "LAMBDA_TASK_ROOT": "set by Lambda itself; tells the code that it runs in Lambda",
+}
+# Read by Powertools itself (both functions use its Logger), not by the settings module.
+READ_BY_POWERTOOLS = {
+    powertools.SERVICE_NAME_ENV,
+    powertools.POWERTOOLS_LOG_LEVEL_ENV,
+    powertools.POWERTOOLS_LOG_LEVEL_LEGACY_ENV,
+}
+# Calls the code can make that the module must not grant, with the reason.
+NOT_GRANTED = {
+    "ssm:GetParameter": "made only when JWT_SECRET_PARAMETER is set, which the module never does",
 }
 
 
@@ -172,3 +195,12 @@ def _actions_for(called: str, services: set[str]) -> set[str]:
 
 def repository_file(*parts: str) -> Path:
     return SOURCE_ROOT.parent.joinpath(*parts)
+
+
+def env_names_deployable(handler: str) -> set[str]:
+    """Names the deployed function may carry: read by its settings or by Powertools, not
+    local-only, and not set by Lambda itself (AWS_*)."""
+    read = env_names_read(handler)
+    if "aws_lambda_powertools" in handler_closure(handler).third_party:
+        read |= READ_BY_POWERTOOLS
+    return {name for name in read - set(NOT_DEPLOYED) if not name.startswith("AWS_")}

@@ -9,7 +9,7 @@ from typing import Any
 
 import hcl2
 
-MODULE = Path(__file__).resolve().parents[2] / "infra" / "terraform"
+MODULE = Path(__file__).resolve().parents[1] / "infra" / "terraform"
 REFERENCE = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
 
 

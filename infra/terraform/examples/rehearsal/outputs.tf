@@ -1,0 +1,1 @@
+../complete/outputs.tf
