@@ -5,6 +5,7 @@ The pool's JWKS and private key come from `books-api keys generate` (the `authz`
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -14,7 +15,14 @@ import httpx
 import pytest
 
 from books_api.cli.signing import load_private_key, public_jwk, sign
-from tests.local.conftest import CLI, AuthorizersGateway
+from tests.auth.jwks_site import jwks_site
+from tests.local.conftest import (
+    AUTHORIZERS_API,
+    AUTHORIZERS_FUNCTIONS,
+    CLI,
+    AuthorizersGateway,
+    running_test_gateway,
+)
 
 POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Local0001"
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local0001"
@@ -167,3 +175,24 @@ def test_token_command_refuses_a_scope_on_an_id_token(authz: AuthorizersGateway)
     assert result.returncode == 2
     assert "--scope is for access tokens" in result.stderr
     assert result.stderr.count("\n") == 1  # one line, no traceback
+
+
+def test_pool_keys_from_a_jwks_url(
+    authz: AuthorizersGateway, client: httpx.Client, tmp_path: Path
+) -> None:
+    jwks = json.loads((authz.keys / "jwks.json").read_text())
+    with jwks_site() as site:
+        functions = tmp_path / "functions.yaml"
+        text = AUTHORIZERS_FUNCTIONS.read_text("utf-8")
+        functions.write_text(text.replace("jwks: jwks.json", f"jwks_url: {site.url}"))
+        site.publish(*jwks["keys"])
+        with running_test_gateway(api=AUTHORIZERS_API, functions=functions) as running:
+            url = f"{running.url}/pool/profile"
+            for jti in ("one", "two"):
+                token = signed(authz.keys, **id_claims(jti=jti))
+                assert client.get(url, headers={"Authorization": token}).status_code == 200
+            assert site.requests == 1  # the keys are kept, not fetched per token
+            subprocess.run([*CLI, "keys", "generate", "--out", str(tmp_path / "foreign")],
+                           check=True, capture_output=True)  # fmt: skip
+            foreign = signed(tmp_path / "foreign", **id_claims())
+            assert_unauthorized(client.get(url, headers={"Authorization": foreign}))
