@@ -378,8 +378,8 @@ compressed), KMS requests, data transfer out and the free tiers are not counted.
 
 ![monthly cost by component](capacity.png)
 
-The plot shows each component and the total for the same mix, with flat prices (API Gateway and Lambda
-tiers would lower the top end by up to about 30 %).
+The plot shows each component and the total for the same mix, with flat prices (API
+Gateway's and Lambda's volume tiers would lower the top end).
 
 | requests per month | total | per million |
 |---|---|---|
