@@ -135,7 +135,7 @@ variable "create_api_gateway_account_role" {
 }
 
 variable "tracing_enabled" {
-  description = "X-Ray tracing on the stage and both functions."
+  description = "X-Ray tracing on the stage and both functions. False also keeps the X-Ray SDK out of the functions' cold start (POWERTOOLS_TRACE_DISABLED), worth it with jwks_url (bench/RESULTS.md, tracing)."
   type        = bool
   default     = true
 }

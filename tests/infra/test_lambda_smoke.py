@@ -193,3 +193,55 @@ def test_books_zip_serves_crud_against_dynamodb(
     assert json.loads(deleted["body"])["data"]["DeletedItem"]["book_id"] == "42"
     assert "books_api.store.dynamodb" in output["origins"]
     assert not any(name.startswith("books_api.local") for name in output["origins"])
+
+
+class XRayDaemon:
+    """A UDP socket in the X-Ray daemon's place: what the SDK sends, one JSON per segment."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
+
+    def segments(self) -> list[dict[str, Any]]:
+        """What was sent so far; the socket is closed after."""
+        self.socket.setblocking(False)
+        found = []
+        while True:
+            try:
+                datagram = self.socket.recv(65536)
+            except BlockingIOError:
+                self.socket.close()
+                return found
+            header, _, body = datagram.partition(b"\n")
+            assert json.loads(header) == {"format": "json", "version": 1}
+            found.append(json.loads(body))
+
+
+def test_books_zip_traces_its_table_calls_in_lambda(
+    native_zips: dict[str, Path], boto3_only_python: Path, aws: dict[str, str], tmp_path: Path
+) -> None:
+    daemon = XRayDaemon()
+    trace_id = "1-5759e988-bd862e3fe1be46a994272793"
+    env = {
+        **aws,
+        "BOOKS_TABLE": "Books_Table",
+        "POWERTOOLS_SERVICE_NAME": "books",
+        "LAMBDA_TASK_ROOT": str(tmp_path / "task"),  # what tells the code it runs in Lambda
+        "_X_AMZN_TRACE_ID": f"Root={trace_id};Parent=53995c3f42cd8ad8;Sampled=1",
+        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
+    }
+    event = {"httpMethod": "GET", "resource": "/book", "path": "/book", "headers": {},
+             "queryStringParameters": {"book_id": "absent"}, "body": None,
+             "isBase64Encoded": False,
+             "requestContext": {"requestId": "r-1", "stage": "prod"}}  # fmt: skip
+    output = invoke(boto3_only_python, native_zips["books"], tmp_path, env, [event])
+    assert output["results"][0]["result"]["statusCode"] == 404
+    segments = daemon.segments()
+    by_name = {segment["name"]: segment for segment in segments}
+    handler = by_name["## lambda_handler"]
+    assert handler["annotations"]["operation"] == "get_book"
+    assert handler["trace_id"] == trace_id
+    dynamodb = [s for s in segments if s.get("namespace") == "aws" and s["name"] == "dynamodb"]
+    assert {s["aws"]["operation"] for s in dynamodb} == {"GetItem"}, segments
+    assert all(s["parent_id"] == handler["id"] for s in dynamodb)
