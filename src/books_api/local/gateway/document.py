@@ -93,8 +93,13 @@ def load(document_path: Path, functions_path: Path) -> ApiSpec:
 def function_key(uri: Any, functions: dict[str, FunctionSpec], where: str) -> str:
     """The function a `${name}` uri template points at."""
     match = _TEMPLATE_VARIABLE.search(str(uri))
-    if not match or match.group(1) not in functions:
-        raise DocumentError(f"{where}: uri {uri!r} names no function of the functions file")
+    if not match:
+        raise DocumentError(f"{where}: uri {uri!r} has no ${{name}} naming a function")
+    if match.group(1) not in functions:
+        raise DocumentError(
+            f"{where}: uri {uri!r} names {match.group(1)!r}, which the functions file does not "
+            f"define: add {match.group(1)}: with its handler there"
+        )
     return match.group(1)
 
 
