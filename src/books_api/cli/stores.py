@@ -19,7 +19,9 @@ LOCAL_REGION = "us-east-1"
 
 def add_store_options(parser: argparse.ArgumentParser, with_db: bool = True) -> None:
     """--store/--table/--endpoint-url/--create-table (and --db, unless the caller has it)."""
-    parser.add_argument("--store", choices=("sqlite", "dynamodb"), default="sqlite")
+    parser.add_argument(
+        "--store", choices=("sqlite", "dynamodb"), default="sqlite", help="default: sqlite"
+    )
     if with_db:
         parser.add_argument(
             "--db", type=Path, default=None, help="SQLite file (default: $BOOKS_API_HOME/books.db)"
@@ -73,7 +75,10 @@ def open_cli_store(
     try:
         from books_api.store.dynamodb import DynamoDBBookStore
     except ImportError:
-        raise CliError("--store dynamodb needs boto3: pip install 'books-api[aws]'") from None
+        raise CliError(
+            "--store dynamodb needs boto3, which is not installed: in the checkout, "
+            "run make run STORE=dynamodb (or .venv/bin/pip install -e '.[aws]')"
+        ) from None
     if args.endpoint_url:
         # A local endpoint accepts any credentials; boto3 still wants some.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
