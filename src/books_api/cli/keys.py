@@ -109,7 +109,7 @@ def local_authorizer_environment(
         environment.update(dict.fromkeys(KEY_SOURCE_VARIABLES, ""))
         environment["JWKS_URL"] = f"http://{_loopback(host)}:{port}{JWKS_PATH}"
         # A local file has no identity provider to spare: pick up rotated keys at once.
-        environment.setdefault("JWKS_MIN_REFRESH_SECONDS", "1")
+        environment.setdefault("JWKS_MIN_REFRESH_SECONDS", "0")
         if not environment.get("JWT_ALGORITHMS"):
             environment["JWT_ALGORITHMS"] = ",".join(check_jwks_file(jwks_file))
     elif not any(environment.get(name) for name in KEY_SOURCE_VARIABLES[1:]):
