@@ -23,7 +23,9 @@ def register(commands: Any) -> None:
     generate = actions.add_parser(
         "generate", help=f"write {PRIVATE_KEY_FILE} and {JWKS_FILE} into a directory"
     )
-    generate.add_argument("--alg", choices=KEY_ALGORITHMS, default="RS256")
+    generate.add_argument(
+        "--alg", choices=KEY_ALGORITHMS, default="RS256", help="signing algorithm (default RS256)"
+    )
     generate.add_argument("--out", type=Path, required=True, help="directory to write into")
     generate.add_argument("--kid", default=None, help="key id (default: the RFC 7638 thumbprint)")
     generate.add_argument("--force", action="store_true", help="replace an existing key")
