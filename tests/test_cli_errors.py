@@ -204,3 +204,23 @@ def test_an_unreachable_dynamodb_endpoint_is_named(tmp_path: Path) -> None:
             AWS_MAX_ATTEMPTS="1",
         )  # fmt: skip
         assert_one_line_error(result, endpoint, "cannot be reached")
+
+
+def test_a_value_of_the_wrong_shape_in_the_document_is_one_line(tmp_path: Path) -> None:
+    write_api(tmp_path)
+    api = (tmp_path / "api.yaml").read_text()
+    (tmp_path / "api.yaml").write_text(
+        api.replace("type: token", "type: token\n        identityValidationExpression: '(['")
+    )
+    result = books_api(
+        tmp_path, "serve", "--api", "api.yaml", "--functions", "functions.yaml",
+        "--port", str(free_port()),
+    )  # fmt: skip
+    assert_one_line_error(result, str(tmp_path / "api.yaml"), "a value the gateway cannot use")
+
+
+def test_an_access_log_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    result = books_api(
+        tmp_path, "serve", "--access-log", "no/such/dir/access.log", "--port", str(free_port())
+    )
+    assert_one_line_error(result, "--access-log no/such/dir/access.log", "cannot be written")

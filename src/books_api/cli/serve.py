@@ -83,6 +83,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError(
             f"--stage {args.stage!r}: a stage name is 1 to 128 letters, digits, - or _ (e.g. prod)"
         )
+    if args.access_log is not None:
+        _check_writable(args.access_log)
     default_api, default_functions = default_paths()
     api_path = (args.api or default_api).resolve()
     functions_path = (args.functions or default_functions).resolve()
@@ -143,6 +145,16 @@ def check_authorizer_settings(spec: ApiSpec, environment: dict[str, dict[str, st
         if "JWT secret" in problem and "JWT_SECRET" in variables:
             fix = "set JWT_SECRET to 32 bytes or more, or unset it (serve then makes one)"
         raise CliError(f"the {function.name} function refuses its settings: {problem}; {fix}")
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.open("a", encoding="utf-8").close()
+    except OSError as error:
+        raise CliError(
+            f"--access-log {path}: cannot be written ({error.strerror or error}); "
+            "give a file in a directory you can write"
+        ) from None
 
 
 def _key_source(variables: dict[str, str], jwks: Path | None) -> str:

@@ -4,6 +4,7 @@ functions file can be served, and every function's cold start succeeds."""
 from __future__ import annotations
 
 import errno
+import re
 import socket
 from pathlib import Path
 
@@ -70,6 +71,12 @@ def load_spec(api_path: Path, functions_path: Path) -> ApiSpec:
         if str(api_path) in message or str(functions_path) in message:
             raise StartupError(message) from None
         raise StartupError(f"{api_path} (functions: {functions_path}): {message}") from None
+    except (ValueError, TypeError, AttributeError, KeyError, re.error) as error:
+        # A value of the wrong shape (a list for a mapping, a bad regular expression...).
+        raise StartupError(
+            f"{api_path} (functions: {functions_path}): a value the gateway cannot use "
+            f"({type(error).__name__}: {error}); check the x-amazon-apigateway extensions"
+        ) from None
 
 
 def check_functions(functions: dict[str, LambdaFunction], functions_path: Path) -> None:
