@@ -53,18 +53,23 @@ def banner(spec: ApiSpec, origin: str, stage: str, books: BooksExtras | None) ->
 def _books_lines(spec: ApiSpec, base: str, books: BooksExtras) -> list[str]:
     if books.token is None:
         return [f"Tokens: sign them with the key behind {books.key_source}."]
-    header = next(iter(spec.authorizers.values())).header if spec.authorizers else "authorization"
-    route = next(
-        (op.resource for op in spec.operations if op.method == "GET" and "{" not in op.resource),
-        "/",
+    operation = next(
+        (op for op in spec.operations if op.method == "GET" and "{" not in op.resource), None
     )
-    name = "authorizationToken" if header == "authorizationtoken" else header
+    route = operation.resource if operation else "/"
+    name = _token_header(spec, operation.authorizer if operation else None)
     return [
         f"A token valid for one hour ({books.key_source}):",
         f"  {books.token}",
         "Try:",
         f"  curl -H '{name}: Bearer {books.token}' {base}{route}",
     ]
+
+
+def _token_header(spec: ApiSpec, scheme: str | None) -> str:
+    """The header the route's security scheme reads, spelled as the document spells it."""
+    schemes = (spec.raw.get("components") or {}).get("securitySchemes") or {}
+    return str((schemes.get(scheme) or {}).get("name") or "authorizationToken")
 
 
 def activation_hint() -> str | None:
