@@ -4,8 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 3000
 HOST   ?= 127.0.0.1
+# make run STORE=dynamodb: DynamoDB played by moto_server on 127.0.0.1:$(MOTO_PORT).
+STORE     ?= sqlite
+MOTO_PORT ?= 5000
+TABLE     ?= Books_Table
 
 RUN_STAMP := $(VENV)/.run-installed
+AWS_STAMP := $(VENV)/.local-aws-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 # checkov ships its own hcl2 package, which clashes with python-hcl2: it gets a venv of its own.
@@ -27,13 +32,28 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(AWS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[local-aws]'
 	touch $@ $(RUN_STAMP)
 
+# The dev extra holds boto3 and moto[server] too.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(RUN_STAMP) $(AWS_STAMP)
+
 ## run: install what is needed and serve the API on http://$(HOST):$(PORT)/prod
+##      STORE=dynamodb: on a DynamoDB table that moto_server plays on 127.0.0.1:$(MOTO_PORT)
+ifeq ($(STORE),sqlite)
 run: $(RUN_STAMP)
 	$(BIN)/books-api serve --host $(HOST) --port $(PORT)
+else ifeq ($(STORE),dynamodb)
+run: $(AWS_STAMP)
+	$(BIN)/python -m tools.local_dynamodb --port $(MOTO_PORT) --log $(VENV)/moto_server.log -- \
+	  serve --host $(HOST) --port $(PORT) --store dynamodb --table $(TABLE) --create-table
+else
+run:
+	$(error STORE must be sqlite or dynamodb, not '$(STORE)')
+endif
 
 $(CHECKOV_STAMP):
 	$(PYTHON) -m venv $(CHECKOV_VENV)

@@ -102,7 +102,7 @@ def jwks_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     keys = tmp_path / "keys"
     books_api(tmp_path, "keys", "generate", "--alg", "ES256", "--out", str(keys))
     port = free_port()
-    env = cli_env(tmp_path, JWKS_MIN_REFRESH_SECONDS="0")  # serve's own default is 1 s
+    env = cli_env(tmp_path, JWKS_MIN_REFRESH_SECONDS="0")  # as serve sets it
     server = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--jwks", str(keys / "jwks.json")],
         env=env,

@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
     importer.set_defaults(run=run_import)
 
     exporter = commands.add_parser("export", help="write every book to stdout or a file")
-    exporter.add_argument("--format", choices=FORMATS, default="jsonl")
+    exporter.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
     exporter.add_argument("--output", "-o", type=Path, default=None, help="default: stdout")
     add_store_options(exporter)
     exporter.set_defaults(run=run_export)

@@ -23,7 +23,9 @@ def register(commands: Any) -> None:
     generate = actions.add_parser(
         "generate", help=f"write {PRIVATE_KEY_FILE} and {JWKS_FILE} into a directory"
     )
-    generate.add_argument("--alg", choices=KEY_ALGORITHMS, default="RS256")
+    generate.add_argument(
+        "--alg", choices=KEY_ALGORITHMS, default="RS256", help="signing algorithm (default RS256)"
+    )
     generate.add_argument("--out", type=Path, required=True, help="directory to write into")
     generate.add_argument("--kid", default=None, help="key id (default: the RFC 7638 thumbprint)")
     generate.add_argument("--force", action="store_true", help="replace an existing key")
@@ -109,7 +111,7 @@ def local_authorizer_environment(
         environment.update(dict.fromkeys(KEY_SOURCE_VARIABLES, ""))
         environment["JWKS_URL"] = f"http://{_loopback(host)}:{port}{JWKS_PATH}"
         # A local file has no identity provider to spare: pick up rotated keys at once.
-        environment.setdefault("JWKS_MIN_REFRESH_SECONDS", "1")
+        environment.setdefault("JWKS_MIN_REFRESH_SECONDS", "0")
         if not environment.get("JWT_ALGORITHMS"):
             environment["JWT_ALGORITHMS"] = ",".join(check_jwks_file(jwks_file))
     elif not any(environment.get(name) for name in KEY_SOURCE_VARIABLES[1:]):

@@ -28,7 +28,9 @@ from books_api.store.sqlite import BUSY_TIMEOUT_MS
 def add_store_options(parser: argparse.ArgumentParser, with_db: bool = True) -> None:
     """--store/--table/--region/--endpoint-url/--create-table (and --db, unless the caller
     has it)."""
-    parser.add_argument("--store", choices=("sqlite", "dynamodb"), default="sqlite")
+    parser.add_argument(
+        "--store", choices=("sqlite", "dynamodb"), default="sqlite", help="default: sqlite"
+    )
     if with_db:
         parser.add_argument(
             "--db", type=Path, default=None, help="SQLite file (default: $BOOKS_API_HOME/books.db)"
@@ -128,7 +130,10 @@ def _open_dynamodb(args: argparse.Namespace, seed: Callable[[], list[Book]] | No
     try:
         from books_api.store.dynamodb import DynamoDBBookStore
     except ImportError:
-        raise CliError("--store dynamodb needs boto3: pip install 'books-api[aws]'") from None
+        raise CliError(
+            "--store dynamodb needs boto3, which is not installed: in the checkout, "
+            "run make run STORE=dynamodb (or .venv/bin/pip install -e '.[aws]')"
+        ) from None
     where = dynamodb_location(args)
     if where.endpoint_url:
         # A local endpoint accepts any credentials; boto3 still wants some.

@@ -352,6 +352,10 @@ class DynamoDBBookStore:
 
     def create_table(self) -> bool:
         """Create the table (on-demand capacity) if absent; True when it was created."""
+        with _translated_errors():
+            return self._create_table()
+
+    def _create_table(self) -> bool:
         try:
             with _translated_errors():
                 self.client.create_table(

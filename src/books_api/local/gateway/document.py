@@ -119,7 +119,10 @@ def function_key(
     by_name = {spec.name: key for key, spec in functions.items()}
     key = candidate if candidate in functions else by_name.get(candidate)
     if key is None:
-        raise DocumentError(f"{where}: uri {uri!r} names no function of the functions file")
+        raise DocumentError(
+            f"{where}: uri {uri!r} names {candidate!r}, which the functions file does not "
+            f"define: add {candidate}: with its handler there"
+        )
     return key
 
 

@@ -1,10 +1,12 @@
 """Serve a gateway on uvicorn, in-process or under `--reload` (which needs an importable app
-factory, so the configuration travels in one environment variable)."""
+factory, so the configuration travels in one environment variable), on a socket bound
+beforehand (`startup.listen`)."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,7 +14,11 @@ from typing import Any, TextIO
 
 from books_api.local.gateway.access_log import AccessLog
 from books_api.local.gateway.app import GatewayApp, build_gateway, create_app
+from books_api.local.gateway.document import ApiSpec
+from books_api.local.gateway.startup import check_functions
 from books_api.local.gateway.throttle import DEFAULT_BURST, DEFAULT_RATE, TokenBucket
+from books_api.local.lambda_runtime.function import LambdaFunction
+from books_api.local.lambda_runtime.functions_file import DocumentError
 
 CONFIG_VARIABLE = "BOOKS_API_GATEWAY_CONFIG"
 
@@ -53,19 +59,35 @@ def build_app(config: GatewayConfig) -> GatewayApp:
 
 
 def app_from_environment() -> GatewayApp:
-    """The uvicorn factory used by `--reload`."""
-    return build_app(GatewayConfig.from_json(os.environ[CONFIG_VARIABLE]))
+    """The uvicorn factory used by `--reload`: a document broken by an edit is one line, and
+    the next change restarts the server."""
+    try:
+        return build_app(GatewayConfig.from_json(os.environ[CONFIG_VARIABLE]))
+    except DocumentError as error:
+        print(f"books-api: error: {error} (serving again when a file changes)", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def check(config: GatewayConfig, spec: ApiSpec) -> None:
+    """Run every function's cold start once (startup.StartupError for the first failure)."""
+    functions = {
+        key: LambdaFunction(fn, config.environment.get(fn.name))
+        for key, fn in spec.functions.items()
+    }
+    check_functions(functions, Path(config.functions))
 
 
 def serve(
     config: GatewayConfig,
-    host: str,
-    port: int,
+    sock: socket.socket,
     reload: bool = False,
     reload_dirs: list[str] | None = None,
 ) -> None:
+    """Serve on `sock`, already listening (see startup.listen), until interrupted."""
     import uvicorn
+    from uvicorn.supervisors import ChangeReload
 
+    host, port = sock.getsockname()[:2]
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -76,10 +98,10 @@ def serve(
         "http": http_protocol(),
     }
     if not reload:
-        uvicorn.run(build_app(config), **options)
+        uvicorn.Server(uvicorn.Config(build_app(config), **options)).run(sockets=[sock])
         return
     os.environ[CONFIG_VARIABLE] = config.to_json()
-    uvicorn.run(
+    reloading = uvicorn.Config(
         "books_api.local.gateway.launch:app_from_environment",
         factory=True,
         reload=True,
@@ -87,6 +109,8 @@ def serve(
         reload_includes=["*.py", "*.yaml", "*.yml", "*.json"],
         **options,
     )
+    server = uvicorn.Server(reloading)
+    ChangeReload(reloading, target=server.run, sockets=[sock]).run()
 
 
 def http_protocol() -> Any:

@@ -36,7 +36,9 @@ def load_functions(path: Path) -> dict[str, FunctionSpec]:
         if key in SETTINGS_KEYS:
             continue
         if not isinstance(entry, dict) or "handler" not in entry:
-            raise DocumentError(f"{path}: function {key!r} needs a handler")
+            raise DocumentError(
+                f"{path}: function {key!r} needs a handler (handler: package.module.function)"
+            )
         environment = entry.get("environment") or {}
         specs[key] = FunctionSpec(
             key=key,
@@ -50,10 +52,25 @@ def load_functions(path: Path) -> dict[str, FunctionSpec]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """The mapping a YAML file holds; DocumentError names the file (and line and column)."""
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DocumentError(f"Cannot read {path}: {error}") from error
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise DocumentError(f"{path}: cannot be read ({reason})") from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = error.problem or error.context or "not valid YAML"
+        raise DocumentError(f"{where}: {problem} (not valid YAML)") from error
+    except yaml.YAMLError as error:
+        raise DocumentError(f"{path}: not valid YAML ({error})") from error
     if not isinstance(data, dict):
-        raise DocumentError(f"{path} must hold a mapping")
+        raise DocumentError(f"{path}: must hold a mapping (name: value lines), not {_kind(data)}")
     return data
+
+
+def _kind(data: Any) -> str:
+    return "an empty file" if data is None else f"a {type(data).__name__}"

@@ -83,6 +83,19 @@ def _log_error(error: dict[str, Any]) -> None:
     sys.stderr.flush()
 
 
+def _is_authorizer_refusal(event: Any, error: dict[str, Any]) -> bool:
+    """An authorizer raising `Exception("Unauthorized")`: API Gateway's documented way to
+    answer 401, not a fault. Lambda logs it as any error (`[ERROR] <type>: Unauthorized` and
+    the traceback, in the authorizer's log group); locally it is left out, so that a refused
+    request costs the access-log line and the authorizer's own decision line only."""
+    return (
+        error["errorMessage"] == "Unauthorized"
+        and isinstance(event, dict)
+        and event.get("type") in ("TOKEN", "REQUEST")
+        and "methodArn" in event
+    )
+
+
 class Sandbox:
     def __init__(self, connection: socket.socket, spec: dict[str, Any]) -> None:
         self.connection = connection
@@ -151,7 +164,8 @@ class Sandbox:
         except Exception as error:
             failure = error_object(error)
             failure["requestId"] = request_id
-            _log_error(failure)
+            if not _is_authorizer_refusal(event, failure):
+                _log_error(failure)
             return wire.ERROR, json.dumps(failure).encode()
         try:
             payload = _RESULT_ENCODER.encode(result).encode()
