@@ -34,11 +34,14 @@ NOT_DEPLOYED = {
     "LOG_LEVEL": "Powertools' legacy name; the module sets POWERTOOLS_LOG_LEVEL",
     "LAMBDA_TASK_ROOT": "set by Lambda itself; tells the code that it runs in Lambda",
 }
-# Read by Powertools itself (both functions use its Logger), not by the settings module.
+# Read by Powertools itself (both functions use its Logger, Metrics and Tracer), not by the
+# settings module.
 READ_BY_POWERTOOLS = {
     powertools.SERVICE_NAME_ENV,
     powertools.POWERTOOLS_LOG_LEVEL_ENV,
     powertools.POWERTOOLS_LOG_LEVEL_LEGACY_ENV,
+    powertools.METRICS_NAMESPACE_ENV,
+    powertools.TRACER_DISABLED_ENV,
 }
 # Calls the code can make that the module must not grant, with the reason.
 NOT_GRANTED = {

@@ -26,13 +26,19 @@ def expected_environment(deployment: Deployment, settings: dict[str, Any]) -> di
         value = settings[name]
         return UNSET if value is None else value
 
+    powertools = {
+        "POWERTOOLS_LOG_LEVEL": settings["log_level"],
+        "POWERTOOLS_METRICS_NAMESPACE": settings["metrics_namespace"],
+        "POWERTOOLS_TRACE_DISABLED": UNSET if settings["tracing_enabled"] else "true",
+    }
+
     return {
         "books": {
             "BOOKS_STORE": "dynamodb",
             "BOOKS_TABLE": settings["table_name"],
             "BOOKS_CURSOR_KEY": optional("cursor_key"),
             "POWERTOOLS_SERVICE_NAME": function["books"]["POWERTOOLS_SERVICE_NAME"],
-            "POWERTOOLS_LOG_LEVEL": settings["log_level"],
+            **powertools,
         },
         "authorizer": {
             "JWT_SECRET_ARN": deployment.secret_arn,
@@ -46,7 +52,7 @@ def expected_environment(deployment: Deployment, settings: dict[str, Any]) -> di
             "JWKS_URL": optional("jwks_url"),
             "JWKS_MIN_REFRESH_SECONDS": optional("jwks_min_refresh_seconds"),
             "POWERTOOLS_SERVICE_NAME": function["authorizer"]["POWERTOOLS_SERVICE_NAME"],
-            "POWERTOOLS_LOG_LEVEL": settings["log_level"],
+            **powertools,
         },
     }
 

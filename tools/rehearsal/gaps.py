@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from botocore.exceptions import ClientError
 
 from tools.rehearsal.deployment import Deployment
 from tools.rehearsal.plan import Change
@@ -27,9 +28,10 @@ class GapsFileError(Exception):
 @dataclass(frozen=True)
 class Probe:
     call: str  # service.operation, in boto3's names
-    parameters: dict[str, str]
+    parameters: dict[str, Any]
     absent: str | None = None  # a key the answer lacks while the gap lasts
     empty: str | None = None  # or a list the answer leaves empty
+    fails: bool = False  # or the call fails while the gap lasts
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,15 @@ def run_probe(probe: Probe, deployment: Deployment) -> tuple[bool, str]:
     """(the gap still shows, what the answer held) for one probe against the deployment."""
     service, operation = probe.call.split(".")
     parameters = {key: _fill(value, deployment) for key, value in probe.parameters.items()}
-    answer = getattr(deployment.client(service), operation)(**parameters)
+    client = deployment.client(service)
+    if probe.fails:
+        try:
+            getattr(client, operation)(**parameters)
+        except ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return True, f"{probe.call} failed with HTTP {status}"
+        return False, f"{probe.call} succeeded"
+    answer = getattr(client, operation)(**parameters)
     answer.pop("ResponseMetadata", None)
     if probe.absent is not None:
         return probe.absent not in answer, f"{probe.call} answered keys {sorted(answer)}"
@@ -84,7 +94,14 @@ def run_probe(probe: Probe, deployment: Deployment) -> tuple[bool, str]:
     return not held, f"{probe.call} answered {probe.empty} = {json.dumps(held, default=str)}"
 
 
-def _fill(value: str, deployment: Deployment) -> str:
+def _fill(value: Any, deployment: Deployment) -> Any:
+    if isinstance(value, list):
+        return [_fill(item, deployment) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, deployment) for key, item in value.items()}
+    if not isinstance(value, str):
+        return value
+
     def one(match: re.Match[str]) -> str:
         kind, argument = match.group(1), match.group(2)
         if kind == "rest_api_id":

@@ -25,6 +25,9 @@ def leftovers(deployment: Deployment) -> tuple[int, list[str]]:
         _log_groups,
         _roles,
         _policies,
+        _alarms,
+        _dashboards,
+        _topics,
     ]
     found: list[str] = []
     for check in checks:
@@ -62,8 +65,14 @@ def _secrets(deployment: Deployment) -> list[str]:
 
 def _keys(deployment: Deployment) -> list[str]:
     kms = deployment.client("kms")
+    # moto creates the AWS managed key of a service (alias/aws/dynamodb) as a CUSTOMER key;
+    # in AWS it is AWS's, never the module's.
+    aliases = _items(kms.get_paginator("list_aliases").paginate(), "Aliases")
+    aws_managed = {a.get("TargetKeyId") for a in aliases if a["AliasName"].startswith("alias/aws/")}
     left = []
     for key in _items(kms.get_paginator("list_keys").paginate(), "Keys"):
+        if key["KeyId"] in aws_managed:
+            continue
         metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if metadata.get("KeyManager") == "CUSTOMER" and metadata["KeyState"] != "PendingDeletion":
             left.append(f"KMS key {key['KeyId']} ({metadata['KeyState']})")
@@ -92,3 +101,23 @@ def _roles(deployment: Deployment) -> list[str]:
 def _policies(deployment: Deployment) -> list[str]:
     pages = deployment.client("iam").get_paginator("list_policies").paginate(Scope="Local")
     return [f"policy {p['PolicyName']}" for p in _items(pages, "Policies")]
+
+
+def _alarms(deployment: Deployment) -> list[str]:
+    pages = deployment.client("cloudwatch").get_paginator("describe_alarms").paginate()
+    return [
+        f"alarm {alarm['AlarmName']}"
+        for page in pages
+        for kind in ("MetricAlarms", "CompositeAlarms")
+        for alarm in page.get(kind, [])
+    ]
+
+
+def _dashboards(deployment: Deployment) -> list[str]:
+    entries = deployment.client("cloudwatch").list_dashboards()["DashboardEntries"]
+    return [f"dashboard {entry['DashboardName']}" for entry in entries]
+
+
+def _topics(deployment: Deployment) -> list[str]:
+    pages = deployment.client("sns").get_paginator("list_topics").paginate()
+    return [f"SNS topic {topic['TopicArn']}" for topic in _items(pages, "Topics")]

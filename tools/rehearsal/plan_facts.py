@@ -13,6 +13,7 @@ from tools.rehearsal.facts import UNSET, Facts
 from tools.rehearsal.plan import MODULE, planned
 
 REST_API = f"{MODULE}.aws_api_gateway_rest_api.this"
+ACCOUNT = f"{MODULE}.aws_api_gateway_account.this[0]"
 
 
 def body_facts(deployment: Deployment, plan: dict[str, Any], facts: Facts) -> None:
@@ -76,7 +77,16 @@ def logging_config_in_plan(deployment: Deployment, plan: dict[str, Any], facts: 
         )
 
 
+def account_reset_in_plan(deployment: Deployment, plan: dict[str, Any], facts: Facts) -> None:
+    """The account settings resource asks the provider to clear the role on destroy."""
+    values = planned(plan, ACCOUNT)
+    facts.compare(
+        "planned API Gateway account reset_on_delete", True, values.get("reset_on_delete")
+    )
+
+
 GAP_CHECKS: dict[str, Callable[[Deployment, dict[str, Any], Facts], None]] = {
     "apigateway-openapi-authorizer": authorizer_in_body,
     "lambda-logging-config": logging_config_in_plan,
+    "apigateway-account-reset": account_reset_in_plan,
 }

@@ -20,6 +20,7 @@ from tools.rehearsal.emulator import ENVIRONMENT, Emulator, moto_server
 from tools.rehearsal.facts import Facts, summary
 from tools.rehearsal.function_facts import function_facts
 from tools.rehearsal.iam_facts import role_facts
+from tools.rehearsal.monitor_facts import alarm_facts, dashboard_facts, topic_facts
 from tools.rehearsal.report import Report, Step
 from tools.rehearsal.serve import serve_facts
 from tools.rehearsal.terraform import Terraform, version
@@ -29,6 +30,8 @@ from tools.terraform_source import module
 REGION = "eu-west-1"  # examples/complete's default region
 CONFIGURATION = Path("infra/terraform/examples/rehearsal")
 TABLE = "module.books_api.aws_dynamodb_table.this"
+ACCOUNT = "module.books_api.aws_api_gateway_account.this[0]"
+ACCOUNT_GAP = "apigateway-account-reset"
 
 
 @dataclass
@@ -125,7 +128,8 @@ class Rehearsal:
     ) -> None:
         with self.report.step("read back") as step:
             start = len(self.facts.items)
-            for check in (api_facts, stage_facts, table_facts, log_group_facts, role_facts):
+            checks = (api_facts, stage_facts, table_facts, log_group_facts, role_facts)
+            for check in (*checks, alarm_facts, topic_facts, dashboard_facts):
                 check(deployment, self.facts, settings)
             key_facts(deployment, self.facts)
             secret_facts(deployment, self.facts)
@@ -194,7 +198,8 @@ class Rehearsal:
         with self.report.step("destroy") as step:
             # Only the table's deletion protection changes: the rest waits for destroy.
             terraform.apply("unprotect", f"-target={TABLE}", deletion_protection_enabled="false")
-            self.destroyed = terraform.destroy(deletion_protection_enabled="false")
+            handed_over = self._reset_account(step, deployment, terraform)
+            self.destroyed = terraform.destroy(deletion_protection_enabled="false") + handed_over
             remaining = terraform.state_list()
             calls, left = leftovers.leftovers(deployment)
             step.problems.extend(f"left behind: {thing}" for thing in left)
@@ -207,6 +212,23 @@ class Rehearsal:
                 f"deletion protection off, {self.destroyed} resources destroyed; "
                 f"{calls} list calls find {len(left)} things left"
             )
+
+    def _reset_account(self, step: Step, deployment: Deployment, terraform: Terraform) -> int:
+        """Where moto cannot reset the account settings (a known gap), the rehearsal takes
+        them out of the state and clears the role as AWS would; 1 when it did."""
+        if self.gaps is None or ACCOUNT_GAP not in self.gaps.gaps:
+            return 0
+        if ACCOUNT not in terraform.state_list():
+            return 0
+        terraform.state_rm(ACCOUNT)
+        deployment.client("apigateway").update_account(
+            patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": ""}]
+        )
+        step.notes.append(
+            f"{ACCOUNT_GAP}: the account settings left the state and their role was cleared "
+            "by the rehearsal (UpdateAccount), not by terraform destroy"
+        )
+        return 1
 
     def _verdict(self) -> None:
         outcome = (

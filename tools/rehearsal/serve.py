@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import yaml
 
-from books_api.cli.token import make_token
+from books_api.cli.signing import make_token
 from books_api.core.dynamodb_json import from_item
 from books_api.settings import AUTH_VARIABLES
 from tools.rehearsal import truth

@@ -74,6 +74,9 @@ class Terraform:
         document = json.loads(self._run("output", "output", "-json"))
         return {name: entry["value"] for name, entry in document.items()}
 
+    def state_rm(self, address: str) -> None:
+        self._run("state-rm", "state", "rm", address)
+
     def state_list(self) -> list[str]:
         return self._run("state-list", "state", "list").split()
 

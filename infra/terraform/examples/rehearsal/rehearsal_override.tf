@@ -11,12 +11,14 @@ provider "aws" {
 
   endpoints {
     apigateway     = var.endpoint
+    cloudwatch     = var.endpoint
     dynamodb       = var.endpoint
     iam            = var.endpoint
     kms            = var.endpoint
     lambda         = var.endpoint
     logs           = var.endpoint
     secretsmanager = var.endpoint
+    sns            = var.endpoint
     sts            = var.endpoint
   }
 }
