@@ -74,6 +74,8 @@ def _seeded_copy(root: Path) -> None:
         shutil.copytree(REPOSITORY / part, root / part, symlinks=True,
                         ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))  # fmt: skip
     shutil.copytree(REPOSITORY / "dist", root / "dist")
+    data = Path("src", "books_api", "data")  # the sample books the module seeds
+    shutil.copytree(REPOSITORY / data, root / data)
     functions = root / "openapi" / "functions.yaml"
     text = functions.read_text("utf-8")
     assert "books_api.functions.books.lambda_handler" in text
