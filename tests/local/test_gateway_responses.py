@@ -102,14 +102,23 @@ def test_event_over_lambdas_6_mb_returns_413_request_too_long(
 def test_unknown_path_returns_403_missing_authentication_token(
     gw: LocalGateway, client: httpx.Client
 ) -> None:
-    for url in (f"{gw.url}/nowhere", f"{gw.base}/other-stage/echo"):
-        response = client.get(url)
-        assert_gateway_error(
-            response,
-            403,
-            {"message": "Missing Authentication Token"},
-            "MissingAuthenticationTokenException",
-        )
+    response = client.get(f"{gw.url}/nowhere")
+    assert_gateway_error(
+        response,
+        403,
+        {"message": "Missing Authentication Token"},
+        "MissingAuthenticationTokenException",
+    )
+
+
+def test_another_stage_or_the_stage_in_another_case_is_forbidden(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    stage = gw.url.rsplit("/", 1)[1]
+    assert stage != stage.capitalize()
+    for path in ("/other-stage/echo", f"/{stage.capitalize()}/echo", f"/{stage.upper()}", "/"):
+        response = client.get(f"{gw.base}{path}", headers={"authorizationToken": "allow"})
+        assert_gateway_error(response, 403, {"message": "Forbidden"}, "ForbiddenException")
 
 
 def test_method_not_in_the_document_returns_403(gw: LocalGateway, client: httpx.Client) -> None:

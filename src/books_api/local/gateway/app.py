@@ -78,8 +78,8 @@ class GatewayApp:
         if body is None:
             return  # the client left before sending the whole body: nothing to answer
         if raw_path != self.prefix and not raw_path.startswith(self.prefix + "/"):
-            # Outside the stage: API Gateway knows no such resource.
-            response = gw.MISSING_AUTHENTICATION_TOKEN.response()
+            # Another stage, or the stage in another case: API Gateway answers Forbidden.
+            response = gw.FORBIDDEN.response()
             response.headers.append(("x-amzn-RequestId", new_request_id()))
             await _send(send, response.status, response.headers, response.body)
             return

@@ -45,6 +45,9 @@ MISSING_AUTHENTICATION_TOKEN = _error(
     "MISSING_AUTHENTICATION_TOKEN",
     "Missing Authentication Token",
 )
+# A stage the API does not have (names are case-sensitive): no resource of any API is looked
+# up, so the stage's gateway responses do not apply either.
+FORBIDDEN = _error(403, "ForbiddenException", "DEFAULT_4XX", "Forbidden")
 UNAUTHORIZED = _error(401, "UnauthorizedException", "UNAUTHORIZED", "Unauthorized")
 EXPLICIT_DENY = _error(
     403,
