@@ -85,7 +85,7 @@ def test_uri_naming_an_unset_stage_variable_is_refused(tmp_path: Path) -> None:
 def test_stage_variable_naming_no_function_is_refused(tmp_path: Path) -> None:
     text = AUTHORIZERS_FUNCTIONS.read_text("utf-8").replace("target: echo", "target: nobody")
     with pytest.raises(
-        DocumentError, match="names .nobody., which the functions file does not define"
+        DocumentError, match=r"names 'nobody', which the functions file does not define"
     ):
         document.load(*write(tmp_path, text))
 
