@@ -2,11 +2,13 @@
 bench/integrity.py (200,000 books into SQLite, 20,000 into DynamoDB on moto_server) and
 tests/store/test_killed_imports.py (a short version of each) share.
 
-A run is one import command until it finishes: each time it is killed, the same command is
-started again and resumes it. Each kill waits until the store shows a random share of the
-run's work done (books at the run's version), so kills land while books are being written.
-After the last start the store must hold exactly the file's books, each once, each equal to
-its line in the file, each at version 1 + the number of `--overwrite` runs so far.
+A run is one import command until it prints its summary: each time it is killed before, the
+same command is started again and resumes it (a kill that lands after the summary ends the
+run; the harness tells by the run's record in $BOOKS_API_HOME/import-runs). Each kill waits
+until the store shows a random share of the run's work done (books at the run's version),
+so kills land while books are being written. After the last start the store must hold
+exactly the file's books, each once, each equal to its line in the file, each at version
+1 + the number of `--overwrite` runs so far.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class Start:
     """One start of an import command: killed, or run to its end."""
 
     killed: bool
+    ended: bool  # the run ended in this start (its record is gone): the next start is a new run
     books_before: int  # books at the run's version when it started
     books_after: int  # ... when it ended
     exit_status: int | None = None  # None when killed
@@ -141,7 +144,8 @@ class Run:
 
     @property
     def kills(self) -> int:
-        return sum(start.killed for start in self.starts)
+        """Starts killed before the run ended."""
+        return sum(start.killed and not start.ended for start in self.starts)
 
 
 @dataclass
@@ -194,24 +198,32 @@ def killed_run(
     total: int,
     rng: random.Random,
     poll_s: float = 0.002,
+    shares: list[float] | None = None,
 ) -> Run:
     """One import run started `kills` + 1 times: each start but the last is SIGKILLed once
-    the store shows the next random share of the run's `total` books done."""
+    the store shows the next random share (or the next of `shares`) of the run's `total`
+    books done."""
     run = Run(overwrite, version)
     low, high = KILL_SHARE
-    shares = sorted(rng.uniform(low, high) for _ in range(kills))
+    shares = shares or sorted(rng.uniform(low, high) for _ in range(kills))
     command = import_command(source, store, overwrite)
     for share in shares:
-        before = store.at_version(version)
-        target = max(int(share * total), before + 1)
-        start = _start_and_kill(command, home, store, version, target, before, poll_s)
+        target = max(int(share * total), store.at_version(version) + 1)
+        start = _start_and_kill(command, home, store, version, target, total, rng, poll_s)
         run.starts.append(start)
-        if not start.killed:  # it ended before the kill could land: the run is over
+        if start.ended:  # it ended before the kill could land: the run is over
             return run
     before = store.at_version(version)
     done = subprocess.run(command, env=environment(home), capture_output=True, text=True)
-    run.starts.append(Start(False, before, store.at_version(version), done.returncode, done.stderr))
+    after = store.at_version(version)
+    run.starts.append(Start(False, True, before, after, done.returncode, done.stderr))
     return run
+
+
+def run_kept(home: Path) -> bool:
+    """True while an import run stopped before its end is kept (the next start resumes it)."""
+    runs = home / "import-runs"
+    return runs.is_dir() and any(not path.name.endswith(".new") for path in runs.iterdir())
 
 
 def _start_and_kill(
@@ -220,9 +232,14 @@ def _start_and_kill(
     store: Store,
     version: int,
     target: int,
-    before: int,
+    total: int,
+    rng: random.Random,
     poll_s: float,
 ) -> Start:
+    """Start the import; SIGKILL it once `target` books are at `version` (when the store
+    holds them all already, at a random moment of its first second instead)."""
+    before = store.at_version(version)
+    kill_at = time.monotonic() + rng.uniform(0.05, 1.0) if target > total else None
     process = subprocess.Popen(
         command,
         env=environment(home),
@@ -233,7 +250,9 @@ def _start_and_kill(
     interval = poll_s
     while process.poll() is None:
         started = time.monotonic()
-        if store.at_version(version) >= target:
+        if kill_at is not None and started >= kill_at:
+            break
+        if kill_at is None and store.at_version(version) >= target:
             break
         # A costly count (a DynamoDB scan) is asked for less often.
         interval = max(poll_s, 2 * (time.monotonic() - started))
@@ -242,13 +261,15 @@ def _start_and_kill(
         assert process.stderr is not None
         stderr = process.stderr.read().decode()
         process.stderr.close()
-        return Start(False, before, store.at_version(version), process.returncode, stderr)
+        after = store.at_version(version)
+        return Start(False, not run_kept(home), before, after, process.returncode, stderr)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.stderr is not None
     process.stderr.close()
     left = _left_behind(process.pid)
-    return Start(True, before, store.at_version(version), left_behind=left)
+    ended = not run_kept(home)
+    return Start(True, ended, before, store.at_version(version), left_behind=left)
 
 
 def _left_behind(group: int) -> int:

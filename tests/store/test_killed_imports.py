@@ -40,15 +40,15 @@ def write_books(path: Path, count: int) -> Path:
 
 
 def assert_killed_runs_keep_every_book_once(
-    source: Path, store: Store, home: Path, total: int, poll_s: float
+    source: Path, store: Store, home: Path, total: int, poll_s: float, shares: list[float]
 ) -> None:
-    rng = random.Random(12)
+    rng = random.Random(12)  # (unused: the shares are given)
     expected = file_books(source)
     created: dict[str, str] | None = None
     for version, overwrite in ((1, False), (2, True)):
         run = killed_run(
             source, store, home, overwrite=overwrite, version=version, kills=KILLS,
-            total=total, rng=rng, poll_s=poll_s,
+            total=total, rng=rng, poll_s=poll_s, shares=shares,
         )  # fmt: skip
         assert run.kills == KILLS, run
         for start in run.starts[:-1]:
@@ -67,8 +67,9 @@ def test_sqlite_import_killed_twice_a_run_keeps_each_book_once_and_one_version_a
 ) -> None:
     source = write_books(tmp_path / "books.jsonl", SQLITE_BOOKS)
     store = SQLiteStore(tmp_path / "books.db")
+    # Killed once the first, then the second transaction is in (a share of 0.1 and 0.6).
     assert_killed_runs_keep_every_book_once(
-        source, store, tmp_path / "home", SQLITE_BOOKS, poll_s=0.001
+        source, store, tmp_path / "home", SQLITE_BOOKS, poll_s=0.001, shares=[0.1, 0.6]
     )
 
 
@@ -78,7 +79,7 @@ def test_dynamodb_import_killed_twice_a_run_keeps_each_book_once_and_one_version
     source = write_books(tmp_path / "books.jsonl", DYNAMODB_BOOKS)
     store = DynamoDBStore(moto_endpoint, table_name)
     assert_killed_runs_keep_every_book_once(
-        source, store, tmp_path / "home", DYNAMODB_BOOKS, poll_s=0.02
+        source, store, tmp_path / "home", DYNAMODB_BOOKS, poll_s=0.02, shares=[0.3, 0.6]
     )
 
 

@@ -76,8 +76,9 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         _end_bar(bar)
         store.close()
-    run.finish()
     print_report(args.file, report, sys.stderr)
+    sys.stderr.flush()
+    run.finish()  # after the summary: a run stopped before it was shown resumes
     return 1 if report.invalid else 0
 
 
