@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import random
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 from bench.killed_imports import (
@@ -137,3 +139,27 @@ def test_an_endpoint_that_goes_down_midway_stops_the_import_with_its_counts_and_
         assert check.ok, check
     finally:
         server.stop()
+
+
+def test_an_interrupted_import_says_so_and_the_same_command_resumes_it(tmp_path: Path) -> None:
+    source = write_books(tmp_path / "books.jsonl", SQLITE_BOOKS)
+    store = SQLiteStore(tmp_path / "books.db")
+    command = import_command(source, store, overwrite=False)
+    env = environment(tmp_path / "home")
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    while store.at_version(1) < 1 and process.poll() is None:
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)  # Ctrl+C
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        f"books-api: the import of {source} was interrupted: run the same command again to "
+        "resume it"
+    ]
+    interrupted_at = store.at_version(1)
+    assert 0 < interrupted_at < SQLITE_BOOKS
+    again = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"; {interrupted_at} already written by this import run" in again.stderr
+    check, _ = check_store(store, file_books(source), 1)
+    assert check.ok, check
