@@ -98,7 +98,7 @@ rehearse: $(DEV_STAMP)
 
 ## bench: run the benchmarks and write bench/RESULTS.md
 bench: $(DEV_STAMP)
-	@for script in bench/authorizer.py bench/gateway.py bench/store.py bench/tracing.py bench/capacity.py; do \
+	@for script in bench/authorizer.py bench/gateway.py bench/store.py bench/integrity.py bench/tracing.py bench/capacity.py; do \
 	  if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
 	done
 

@@ -226,3 +226,8 @@ def test_an_access_log_that_cannot_be_written_is_refused(tmp_path: Path) -> None
         tmp_path, "serve", "--access-log", "no/such/dir/access.log", "--port", str(free_port())
     )
     assert_one_line_error(result, "--access-log no/such/dir/access.log", "cannot be written")
+
+
+def test_a_size_limit_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    result = books_api(tmp_path, "serve", "--port", str(free_port()), BOOKS_DB_MAX_BYTES="1GB")
+    assert_one_line_error(result, "BOOKS_DB_MAX_BYTES=1GB", "number of bytes")

@@ -183,3 +183,46 @@ def run_threads(target: Callable[[int], None], count: int) -> None:
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors[0]
+
+
+def test_two_serve_processes_on_one_file_both_keep_every_write(tmp_path: Path) -> None:
+    db = tmp_path / "books.db"
+    with serve_process(tmp_path, db) as (_, first), serve_process(tmp_path, db) as (_, second):
+        urls = (first, second)
+        headers = auth_headers()
+        assert httpx.post(f"{first}/book", json={"book_id": "shared"}, headers=headers).is_success
+        created: list[str] = []
+        updates: list[int] = []
+
+        def write(writer: int) -> None:
+            with httpx.Client(timeout=30) as client:
+                for step in range(30):
+                    url = urls[(writer + step) % 2]  # each writer alternates the servers
+                    book_id = f"two-{writer}-{step}"
+                    response = client.post(
+                        f"{url}/book", json={"book_id": book_id}, headers=headers
+                    )
+                    assert response.status_code == 201, response.text
+                    created.append(book_id)
+                    body = {"book_id": "shared", "update_key": f"w{writer}", "update_value": step}
+                    response = client.patch(f"{url}/book", json=body, headers=headers)
+                    assert response.status_code == 200, response.text
+                    updates.append(writer)
+
+        run_threads(write, 8)
+        for url in urls:  # each server sees every book the other wrote
+            ids: set[str] = set()
+            token = None
+            while True:
+                params = {"limit": "1000", **({"next_token": token} if token else {})}
+                page = httpx.get(f"{url}/books", params=params, headers=headers).json()
+                ids |= {book["book_id"] for book in page["data"]}
+                token = page.get("next_token")
+                if not token:
+                    break
+            assert set(created) <= ids and len(created) == 8 * 30
+            shared = httpx.get(f"{url}/book", params={"book_id": "shared"}, headers=headers)
+            assert shared.json()["data"]["version"] == 1 + len(updates) == 1 + 8 * 30
+    with sqlite3.connect(db) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -65,6 +65,14 @@ def run_import(args: argparse.Namespace) -> int:
         _end_bar(bar)
         print(f"books-api: error: {stopped_line(args, stopped)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        _end_bar(bar)
+        print(
+            f"books-api: the import of {args.file} was interrupted: run the same command "
+            "again to resume it",
+            file=sys.stderr,
+        )
+        raise
     except UnreadableFile as error:
         run.finish()
         raise CliError(f"{args.file}: {error} (books before it were imported)") from None
@@ -76,8 +84,9 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         _end_bar(bar)
         store.close()
-    run.finish()
     print_report(args.file, report, sys.stderr)
+    sys.stderr.flush()
+    run.finish()  # after the summary: a run stopped before it was shown resumes
     return 1 if report.invalid else 0
 
 

@@ -75,7 +75,17 @@ def store_name(args: argparse.Namespace) -> str:
 def books_environment(args: argparse.Namespace) -> dict[str, str]:
     """The books function's variables for the chosen store (names from functions.yaml)."""
     if args.store == "sqlite":
-        return {"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": str(sqlite_path(args))}
+        environment = {"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": str(sqlite_path(args))}
+        # The functions file's empty default would hide the shell's size limit.
+        limit = os.environ.get("BOOKS_DB_MAX_BYTES", "").strip()
+        if limit and not limit.isdigit():
+            raise CliError(
+                f"BOOKS_DB_MAX_BYTES={limit} is not a number of bytes: give one (e.g. "
+                "1000000000), or unset it for no limit"
+            )
+        if limit:
+            environment["BOOKS_DB_MAX_BYTES"] = limit
+        return environment
     where = dynamodb_location(args)
     environment = {
         "BOOKS_STORE": "dynamodb",
@@ -98,7 +108,8 @@ def prepare_store(args: argparse.Namespace) -> str:
         check_sqlite(db_path, "serve", write=True)
         with _cli_errors(args):
             prepare_sqlite(db_path)
-        return str(db_path)
+        limit = books_environment(args).get("BOOKS_DB_MAX_BYTES")
+        return f"{db_path}, at most {int(limit):,} bytes" if limit else str(db_path)
     from books_api.store.seed import seed_books
 
     store = open_cli_store(args, seed=seed_books)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,7 +44,7 @@ def encoded_batches(
     # spawn: no copy of this process's threads or locks (the CLI entry points are safe
     # to re-import: `python -m` mains are skipped, the console script is guarded).
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent) as pool:
         pending: deque[Future[EncodedBatch]] = deque()
         for start, batch in _line_batches(first_line, lines):
             pending.append(pool.submit(encode_lines, start, batch, actor, now))
@@ -51,6 +52,22 @@ def encoded_batches(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def exit_with_parent() -> None:
+    """In a worker: exit as soon as the importing process is gone, however it ended.
+
+    A killed import (SIGKILL) cannot stop its workers, and they would wait for work forever.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def wait_then_exit() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="exit-with-parent", daemon=True).start()
 
 
 def encode_lines(start: int, lines: list[str], actor: str, now: str) -> EncodedBatch:
