@@ -36,7 +36,9 @@ EXIT_GRACE_S = 10.0  # how long a killed import's worker processes may take to f
 class Store(Protocol):
     """The store an import writes to, as the harness sees it."""
 
-    options: list[str]  # books-api's store options
+    @property
+    def options(self) -> list[str]:
+        """books-api's store options."""
 
     def at_version(self, version: int) -> int:
         """How many books are at `version` or later (cheap enough to poll)."""
