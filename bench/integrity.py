@@ -83,7 +83,11 @@ def moto_server() -> Iterator[str]:
         yield endpoint
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # its request threads can keep it up
+            server.kill()
+            server.wait()
         log.close()
 
 

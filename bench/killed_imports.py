@@ -257,7 +257,7 @@ def _start_and_kill(
         if kill_at is None and store.at_version(version) >= target:
             break
         # A costly count (a DynamoDB scan) is asked for less often.
-        interval = max(poll_s, 2 * (time.monotonic() - started))
+        interval = max(poll_s, 4 * (time.monotonic() - started))
         time.sleep(interval)
     if process.poll() is not None:
         assert process.stderr is not None

@@ -1,11 +1,13 @@
 """Import runs that stopped before they finished, so that the same command resumes them.
 
-From before its first write until it finishes, a run's id (with its actor and time) is kept
-in `$BOOKS_API_HOME/import-runs/<key>`, where the key names the file (its path, size and
-modification time), the store and --overwrite. Run the same command again while that file
-is there and it resumes the run: the store leaves alone every book the run wrote already,
-so each book is created or replaced once per run, however often the run is stopped. A run
-that finishes (or that its file ends in error) removes its file; a changed file is a new run.
+From before its first write until its summary is printed, a run's id (with its actor and
+time) is kept in `$BOOKS_API_HOME/import-runs/<key>`, where the key names the file (its
+path, size and modification time), the store and --overwrite. Run the same command again
+while that file is there (after a SIGKILL, Ctrl+C or a store that failed) and it resumes
+the run: the store leaves alone every book the run wrote already, so each book is created
+or replaced once per run, however often the run is stopped. A run removes its file once its
+summary is printed (or when the input turns out unreadable); the same command after that,
+or a changed file, is a new run.
 """
 
 from __future__ import annotations
