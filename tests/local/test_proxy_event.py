@@ -59,8 +59,8 @@ def test_event_carries_query_headers_and_request_context(
         "q": ["x y"],
         "empty": [""],
     }
-    assert event["headers"]["x-multi"] == "one"
-    assert event["multiValueHeaders"]["x-multi"] == ["one"]
+    assert event["headers"]["X-Multi"] == "one"
+    assert event["multiValueHeaders"]["X-Multi"] == ["one"]
     assert event["pathParameters"] is None
     assert event["stageVariables"] is None
     assert event["body"] is None
@@ -176,8 +176,35 @@ def test_repeated_request_header_keeps_all_values_and_the_last_in_headers(
 ) -> None:
     response = client.get(f"{gw.url}/open", headers=[("X-Dup", "first"), ("X-Dup", "second")])
     event = echoed(response)["event"]
-    assert event["headers"]["x-dup"] == "second"
-    assert event["multiValueHeaders"]["x-dup"] == ["first", "second"]
+    assert event["headers"]["X-Dup"] == "second"
+    assert event["multiValueHeaders"]["X-Dup"] == ["first", "second"]
+    assert "x-dup" not in event["headers"] and "x-dup" not in event["multiValueHeaders"]
+
+
+def test_header_names_reach_the_function_as_the_client_sent_them(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    sent = [("content-TYPE", "text/plain"), ("x-lower", "1"), ("X-UPPER", "2"), ("X-Mixed", "3")]
+    headers = [("authorizationToken", "allow"), *sent]
+    event = echoed(client.post(f"{gw.url}/echo", headers=headers, content=b"hi"))["event"]
+    for name, value in sent:
+        assert event["headers"][name] == value
+        assert event["multiValueHeaders"][name] == [value]
+    assert {"content-type", "x-upper", "x-mixed"}.isdisjoint(event["headers"])
+    assert event["headers"]["Host"].startswith("127.0.0.1:")  # as httpx names it
+    assert event["body"] == "hi"
+
+
+def test_gateway_reads_headers_whatever_their_case(gw: LocalGateway, client: httpx.Client) -> None:
+    """The authorizer's identity source is named `authorizationToken`; a client may send it
+    in any case, as HTTP allows."""
+    for name in ("authorizationToken", "AUTHORIZATIONTOKEN", "authorizationtoken"):
+        response = client.get(f"{gw.url}/echo", headers={name: "allow"})
+        assert echoed(response)["event"]["headers"][name] == "allow"
+    forwarded = [("x-forwarded-for", "203.0.113.9")]
+    headers = echoed(client.get(f"{gw.url}/open", headers=forwarded))["event"]["headers"]
+    assert headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
+    assert "X-Forwarded-For" not in headers
 
 
 def test_gateway_adds_forwarding_and_trace_headers(gw: LocalGateway, client: httpx.Client) -> None:
@@ -185,7 +212,7 @@ def test_gateway_adds_forwarding_and_trace_headers(gw: LocalGateway, client: htt
         "event"
     ]
     headers = event["headers"]
-    assert headers["x-forwarded-for"] == "203.0.113.7, 127.0.0.1"
+    assert headers["X-Forwarded-For"] == "203.0.113.7, 127.0.0.1"
     assert headers["X-Forwarded-Proto"] == "http"
     assert headers["X-Forwarded-Port"] == gw.base.rsplit(":", 1)[1]
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["X-Amzn-Trace-Id"])

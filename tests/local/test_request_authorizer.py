@@ -123,7 +123,8 @@ def test_event_is_the_documented_request_shape(
     assert event["path"] == "/request/42"
     assert event["pathParameters"] == {"id": "42"}
     assert event["stageVariables"] == {"realm": "books", "target": "echo"}
-    assert event["headers"]["x-user"] == "event-shape"
+    assert event["headers"]["X-User"] == "event-shape"
+    assert event["multiValueHeaders"]["X-User"] == ["event-shape"]
     assert event["multiValueQueryStringParameters"]["tag"] == ["a", "b"]
     assert event["queryStringParameters"] == {"tenant": "east", "tag": "b"}
     assert event["requestContext"]["identity"]["userAgent"] == "tester/2.0"

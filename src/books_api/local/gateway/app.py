@@ -29,6 +29,10 @@ ExtraRoutes = Mapping[str, Callable[[], bytes]]
 
 logger = logging.getLogger("books_api.local")
 
+# The scope extension where the server puts the header names as the client sent them
+# (`scope["extensions"][HEADER_NAMES]["names"]`, in the order of `scope["headers"]`).
+HEADER_NAMES = "books_api.header_names"
+
 
 def build_gateway(
     api_path: Path,
@@ -83,7 +87,7 @@ class GatewayApp:
             response.headers.append(("x-amzn-RequestId", new_request_id()))
             await _send(send, response.status, response.headers, response.body)
             return
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        headers = _headers_as_sent(scope)
         client = scope.get("client")
         source_ip = client[0] if client else "127.0.0.1"
         request_id = new_request_id()
@@ -147,6 +151,17 @@ async def _read_body(receive: Receive) -> tuple[bytes | None, bool]:
     return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
 
 
+def _headers_as_sent(scope: Scope) -> list[tuple[str, str]]:
+    """The request's headers, named as the client sent them when the server kept the names
+    (http_protocol.GatewayHttpProtocol); otherwise in ASGI's lower case."""
+    pairs = scope["headers"]
+    names = scope.get("extensions", {}).get(HEADER_NAMES, {}).get("names")
+    if names is not None and len(names) == len(pairs):
+        named = zip(names, pairs, strict=True)
+        return [(n.decode("latin-1"), v.decode("latin-1")) for n, (_, v) in named]
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
+
+
 def _add_forwarding_headers(
     headers: list[tuple[str, str]],
     source_ip: str,
@@ -156,7 +171,7 @@ def _add_forwarding_headers(
 ) -> None:
     """The headers API Gateway adds to what the client sent (X-Forwarded-For appended to)."""
     for index, (key, value) in enumerate(headers):
-        if key == "x-forwarded-for":
+        if key.lower() == "x-forwarded-for":
             headers[index] = (key, f"{value}, {source_ip}")
             break
     else:
@@ -170,7 +185,7 @@ def _add_forwarding_headers(
 
 def _host(headers: list[tuple[str, str]]) -> str:
     for key, value in headers:
-        if key == "host":
+        if key.lower() == "host":
             return value.split(":")[0]
     return "127.0.0.1"
 

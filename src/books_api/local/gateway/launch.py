@@ -114,10 +114,11 @@ def serve(
 
 
 def http_protocol() -> Any:
-    """uvicorn's httptools protocol sending each response in one write, when httptools is
-    installed; otherwise uvicorn's own choice."""
+    """The gateway's httptools protocol (header names as sent, one write per response) when
+    httptools is installed (uvicorn[standard]); otherwise uvicorn's own choice, which hands
+    the gateway header names in lower case."""
     try:
-        from books_api.local.gateway.one_write import OneWriteHttpToolsProtocol
+        from books_api.local.gateway.http_protocol import GatewayHttpProtocol
     except ImportError:
         return "auto"
-    return OneWriteHttpToolsProtocol
+    return GatewayHttpProtocol

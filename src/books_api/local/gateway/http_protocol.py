@@ -1,4 +1,10 @@
-"""uvicorn's httptools protocol, with each response sent in one write.
+"""uvicorn's httptools protocol, extended at two seams: header names as the client sent them,
+and each response sent in one write.
+
+ASGI hands an app header names in lower case; API Gateway passes them to the function as the
+client sent them (`X-Dup`, not `x-dup`). The protocol keeps the names it parsed, in order,
+in the scope's extensions (`scope["extensions"][HEADER_NAMES]["names"]`), beside ASGI's
+lower-case `headers`.
 
 uvicorn writes a response's head and body with two `transport.write` calls: two syscalls,
 and two TCP segments on the wire. Here the writes a response makes in one turn of the event
@@ -11,6 +17,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from books_api.local.gateway.app import HEADER_NAMES
 
 
 class _JoinedWrites:
@@ -44,6 +52,17 @@ class _JoinedWrites:
         return getattr(self._transport, name)
 
 
-class OneWriteHttpToolsProtocol(HttpToolsProtocol):
+class GatewayHttpProtocol(HttpToolsProtocol):
+    _header_names: list[bytes]
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_names = []
+        self.scope["extensions"] = {HEADER_NAMES: {"names": self._header_names}}
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_names.append(name)
+        super().on_header(name, value)
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_JoinedWrites(transport, self.loop))  # type: ignore[arg-type]
