@@ -116,27 +116,30 @@ def repository_rows() -> list[Row]:
 
 
 def access_log_bytes() -> int:
-    """One access log line as the module's format writes it, with typical values."""
-    import hcl2
+    """One access log line in the stage's format (the file api.tf reads), with typical values,
+    as the local gateway writes it."""
+    import io
 
-    with (ROOT / "infra" / "terraform" / "api.tf").open() as handle:
-        document = hcl2.load(handle)
-    fields = next(b["access_log_fields"] for b in document["locals"] if "access_log_fields" in b)
-    typical = {
-        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        "ip": "203.0.113.10",
-        "requestTime": "06/Dec/2026:13:46:14 +0000",
-        "httpMethod": "GET",
-        "resourcePath": "/book",
-        "status": "200",
-        "responseLength": "300",
-        "protocol": "HTTP/1.1",
-        "principalId": "reader-0001",
-        "integrationStatus": "200",
-        "errorMessage": "-",
-    }
-    line = json.dumps({key.strip('"'): typical[key.strip('"')] for key in fields})
-    return len(line.replace(" ", "")) + 1
+    from books_api.local.gateway.access_log import AccessEntry, AccessLog
+
+    typical = AccessEntry(
+        request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        extended_request_id="DdD2nGuZoAMEbpQ=",
+        ip="203.0.113.10",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36",
+        request_time="06/Dec/2026:13:46:14 +0000",
+        request_time_epoch=1796996774000,
+        http_method="GET",
+        path="/prod/book",
+        stage="prod",
+        resource_path="/book",
+        status=200,
+        response_length=300,
+        response_latency=35,
+        principal_id="reader-0001",
+        integration_status=200,
+    )
+    return len(AccessLog(io.StringIO()).line(typical).encode("utf-8"))
 
 
 def measured_rows() -> list[Row]:
@@ -149,7 +152,7 @@ def measured_rows() -> list[Row]:
         Row("item_bytes", dynamodb_item_bytes(figures["books"]["item"]), "bytes per book item",
             "measured", f"`{MEASURE}`: a created book, sized by DynamoDB's rules"),
         Row("access_log_bytes", access_log_bytes(), "bytes per access log line", "measured",
-            "`python bench/capacity.py`: infra/terraform/api.tf's format, typical values"),
+            "`python bench/capacity.py`: data/access_log_format.json, typical values"),
     ]  # fmt: skip
     for operation in Operation:
         numbers = figures["books"][operation.value]

@@ -6,20 +6,9 @@ locals {
     for name, function in local.functions : function.arn_variable => aws_lambda_function.this[name].invoke_arn
   })))
 
-  # The article's access log fields, one JSON object per request.
-  access_log_fields = {
-    requestId         = "$context.requestId"
-    ip                = "$context.identity.sourceIp"
-    requestTime       = "$context.requestTime"
-    httpMethod        = "$context.httpMethod"
-    resourcePath      = "$context.resourcePath"
-    status            = "$context.status"
-    responseLength    = "$context.responseLength"
-    protocol          = "$context.protocol"
-    principalId       = "$context.authorizer.principalId"
-    integrationStatus = "$context.integration.status"
-    errorMessage      = "$context.error.message"
-  }
+  # The stage's access log: one JSON object per request. The fields live in one file that the
+  # local gateway reads too (books_api.local.gateway.access_log), so both write the same line.
+  access_log_fields = jsondecode(file(local.access_log_format_path))
   access_log_format = jsonencode(local.access_log_fields)
 }
 

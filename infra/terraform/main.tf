@@ -6,6 +6,8 @@ locals {
   repository_root = "${path.module}/../.."
   openapi_path    = coalesce(var.openapi_path, "${local.repository_root}/openapi/books.yaml")
   functions_path  = coalesce(var.functions_path, "${local.repository_root}/openapi/functions.yaml")
+  # Field -> $context variable of the stage's access log (the local gateway's format too).
+  access_log_format_path = "${local.repository_root}/src/books_api/data/access_log_format.json"
 
   # openapi/functions.yaml is keyed by the template variable each function's ARN fills in the
   # document; here the functions are keyed by their name and remember that variable.

@@ -14,6 +14,8 @@ from tools.closure import handler_closure
 from tools.code_facts import NOT_DEPLOYED, NOT_GRANTED, READ_BY_POWERTOOLS
 from tools.terraform_source import MODULE, module, reference, tf_files
 
+from books_api.local.gateway.access_log import FORMAT_FILE, load_format
+
 REPOSITORY = MODULE.parents[1]
 DOCUMENT = yaml.safe_load((REPOSITORY / "openapi" / "books.yaml").read_text("utf-8"))
 FUNCTIONS = yaml.safe_load((REPOSITORY / "openapi" / "functions.yaml").read_text("utf-8"))
@@ -221,13 +223,22 @@ def test_authorizer_settings_live_in_the_document_and_nowhere_in_terraform() -> 
 
 
 def test_stage_access_log_has_the_article_fields() -> None:
-    fields = module()["locals"]["access_log_fields"]
+    fields = load_format()
     assert ARTICLE_LOG_FIELDS <= set(fields), f"missing {sorted(ARTICLE_LOG_FIELDS - set(fields))}"
     assert all(value.startswith("$context.") for value in fields.values())
+
+
+def test_stage_and_local_gateway_read_one_access_log_format() -> None:
+    """The stage logs jsonencode of the file the local gateway formats its lines from."""
     stage = module()["resource"]["aws_api_gateway_stage"]["this"]
     assert stage["access_log_settings"][0]["format"] == "${local.access_log_format}"
     format_expression = reference(module()["locals"]["access_log_format"])
     assert format_expression == "jsonencode(local.access_log_fields)"
+    fields_expression = reference(module()["locals"]["access_log_fields"])
+    assert fields_expression == "jsondecode(file(local.access_log_format_path))"
+    path = module()["locals"]["access_log_format_path"]
+    assert path.startswith("${local.repository_root}/")
+    assert (REPOSITORY / path.removeprefix("${local.repository_root}/")).resolve() == FORMAT_FILE
 
 
 def test_every_variable_and_output_is_described() -> None:

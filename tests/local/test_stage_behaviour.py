@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import statistics
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 
+from books_api.local.gateway.access_log import VARIABLES, FormatError, load_format
 from books_api.local.gateway.throttle import TokenBucket
 from tests.local.conftest import LocalGateway, running_test_gateway
 
@@ -92,30 +96,59 @@ def test_cors_extension_adds_allow_origin_to_responses(
     assert response.headers["Access-Control-Expose-Headers"] == "x-amzn-RequestId"
 
 
-def test_access_log_line_has_the_stage_format_fields(
-    gw: LocalGateway, client: httpx.Client
-) -> None:
+def test_access_log_line_is_the_deployed_stage_line(gw: LocalGateway, client: httpx.Client) -> None:
+    """Each line has the fields of the stage's format (the file Terraform reads), in the order
+    Terraform's jsonencode writes them, with API Gateway's value for each variable."""
+    fields = load_format()
     ok = client.get(f"{gw.url}/echo/9", headers={"authorizationToken": "allow"})
     missing = client.get(f"{gw.url}/nowhere")
+    unauthorized = client.get(f"{gw.url}/echo/9")
+    failed = client.get(f"{gw.url}/raises")
     lines = {
         entry["requestId"]: entry
         for entry in map(json.loads, gw.access_log.getvalue().splitlines())
     }
-    entry = lines[ok.headers["x-amzn-RequestId"]]
-    assert set(entry) == {
-        "requestId",
-        "ip",
-        "requestTime",
-        "httpMethod",
-        "resourcePath",
-        "status",
-        "responseLength",
-    }
-    assert entry["resourcePath"] == "/echo/{id}"
-    assert entry["status"] == "200"
-    assert entry["responseLength"] == str(len(ok.content))
-    assert entry["ip"] == "127.0.0.1"
-    assert lines[missing.headers["x-amzn-RequestId"]]["resourcePath"] == "-"
+    for response in (ok, missing, unauthorized, failed):
+        assert list(lines[response.headers["x-amzn-RequestId"]]) == sorted(fields)
+    assert set(fields.values()) <= set(VARIABLES)
+
+    def logged(response: httpx.Response) -> dict[str, str]:
+        entry = lines[response.headers["x-amzn-RequestId"]]
+        values = {fields[name]: value for name, value in entry.items()}
+        assert values["$context.status"] == str(response.status_code)
+        assert values["$context.responseLength"] == str(len(response.content))
+        assert values["$context.identity.sourceIp"] == "127.0.0.1"
+        assert values["$context.protocol"] == "HTTP/1.1"
+        assert re.fullmatch(
+            r"\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000", values["$context.requestTime"]
+        )
+        return values
+
+    served = logged(ok)
+    event = ok.json()["event"]
+    assert served["$context.httpMethod"] == "GET"
+    assert served["$context.resourcePath"] == "/echo/{id}"
+    assert served["$context.authorizer.principalId"] == "user-1"
+    assert event["requestContext"]["authorizer"]["principalId"] == "user-1"
+    assert served["$context.integration.status"] == "200"
+    assert served["$context.error.message"] == "-"
+    for response, resource, message in (
+        (missing, "-", "Missing Authentication Token"),
+        (unauthorized, "/echo/{id}", "Unauthorized"),
+        (failed, "/raises", "Internal server error"),
+    ):
+        values = logged(response)
+        assert values["$context.resourcePath"] == resource
+        assert values["$context.error.message"] == message
+        assert values["$context.authorizer.principalId"] == "-"
+        assert values["$context.integration.status"] == "-"
+
+
+def test_an_access_log_format_the_stage_cannot_fill_is_refused(tmp_path: Path) -> None:
+    wrong = tmp_path / "format.json"
+    wrong.write_text('{"requestId": "$context.requestId", "who": "$context.identity.user"}')
+    with pytest.raises(FormatError, match=r"'who' logs '\$context.identity.user'"):
+        load_format(wrong)
 
 
 def test_reused_keep_alive_connection_answers_without_delay(

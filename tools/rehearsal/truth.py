@@ -14,6 +14,7 @@ import hcl2
 import yaml
 
 from books_api.core.dynamodb_json import from_item
+from books_api.local.gateway.access_log import load_format
 from tools import code_facts
 from tools.terraform_source import clean, module
 
@@ -88,8 +89,8 @@ def module_default(name: str) -> Any:
 
 
 def access_log_fields() -> dict[str, str]:
-    fields: dict[str, str] = module()["locals"]["access_log_fields"]
-    return fields
+    """The stage's format: the file api.tf reads (and the local gateway)."""
+    return load_format()
 
 
 @cache

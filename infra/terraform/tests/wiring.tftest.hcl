@@ -86,6 +86,11 @@ run "api_stage_and_authorizer" {
   }
 
   assert {
+    condition     = aws_api_gateway_stage.this.access_log_settings[0].format == jsonencode(jsondecode(file("../../src/books_api/data/access_log_format.json")))
+    error_message = "The stage must log the format the local gateway logs (src/books_api/data/access_log_format.json)."
+  }
+
+  assert {
     condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access.arn
     error_message = "Access logs must go to the module's access log group."
   }

@@ -10,7 +10,7 @@ from typing import Any
 
 from books_api.local.gateway import cors, custom_responses
 from books_api.local.gateway import responses as gw
-from books_api.local.gateway.access_log import AccessLog
+from books_api.local.gateway.access_log import AccessEntry, AccessLog
 from books_api.local.gateway.authorizer_cache import AuthorizerCache
 from books_api.local.gateway.authorizers import Authorizers
 from books_api.local.gateway.document import ApiSpec, Operation
@@ -20,6 +20,7 @@ from books_api.local.gateway.throttle import TokenBucket
 from books_api.local.lambda_runtime.environments import InvocationFailed, InvocationTimeout
 from books_api.local.lambda_runtime.events import (
     IncomingRequest,
+    now_ms,
     proxy_event_arguments,
     proxy_event_from,
     request_time,
@@ -61,7 +62,17 @@ class Gateway:
             function.close()
 
     async def respond(self, request: IncomingRequest) -> gw.GatewayResponse:
-        resource = "-"
+        entry = AccessEntry(
+            request_id=request.request_id,
+            extended_request_id=request.extended_request_id,
+            ip=request.source_ip,
+            user_agent=request.header("user-agent"),
+            request_time=request_time(request.request_time_epoch_ms),
+            request_time_epoch=request.request_time_epoch_ms,
+            http_method=request.method,
+            path=f"/{request.stage}{request.path}",
+            stage=request.stage,
+        )
         if request.too_large:
             response = gw.GatewayResponse(
                 gw.CONTENT_LENGTH_EXCEEDED.status,
@@ -69,46 +80,50 @@ class Gateway:
                 gw.CONTENT_LENGTH_EXCEEDED.body,
             )
         elif not self.throttle.take():
-            response = self._error(gw.THROTTLED, request)
+            response = self._error(gw.THROTTLED, request, entry)
         else:
             match = self.router.match(request.method, request.path)
             if match is not None:
-                resource = match.operation.resource
-                response = await self._authorized(request, match.operation, match.path_parameters)
+                entry.resource_path = match.operation.resource
+                response = await self._authorized(
+                    request, match.operation, match.path_parameters, entry
+                )
             elif self.spec.cors is not None and cors.is_preflight(request):
                 response = cors.preflight(self.spec.cors, request)
             else:
-                response = self._error(gw.MISSING_AUTHENTICATION_TOKEN, request)
+                response = self._error(gw.MISSING_AUTHENTICATION_TOKEN, request, entry)
             if self.spec.cors is not None and request.method != "OPTIONS":
                 cors.add_response_headers(self.spec.cors, request, response.headers)
         response.headers.append(("x-amzn-RequestId", request.request_id))
         response.headers.append(("x-amz-apigw-id", request.extended_request_id))
         if self.access_log is not None:
-            self.access_log.write(
-                request_id=request.request_id,
-                ip=request.source_ip,
-                request_time=request_time(request.request_time_epoch_ms),
-                http_method=request.method,
-                resource_path=resource,
-                status=response.status,
-                response_length=len(response.body),
-            )
+            entry.status = response.status
+            entry.response_length = len(response.body)
+            entry.response_latency = max(0, now_ms() - request.request_time_epoch_ms)
+            self.access_log.write(entry)
         return response
 
     async def _authorized(
-        self, request: IncomingRequest, operation: Operation, path_parameters: dict[str, str] | None
+        self,
+        request: IncomingRequest,
+        operation: Operation,
+        path_parameters: dict[str, str] | None,
+        entry: AccessEntry,
     ) -> gw.GatewayResponse:
         authorizer_context: dict[str, Any] | None = None
         if operation.authorizer is not None:
             outcome = await self.authorizers.authorize(request, operation, path_parameters)
             if isinstance(outcome, gw.GatewayError):
-                return self._error(outcome, request)
+                return self._error(outcome, request, entry)
             authorizer_context = outcome
+            principal = outcome.get("principalId")
+            entry.principal_id = principal if isinstance(principal, str) else None
         if operation.mock is not None:
             mock = operation.mock
             headers = list(mock.headers)
             if not any(name.lower() == "content-type" for name, _ in headers):
                 headers.append(("Content-Type", "application/json"))
+            entry.integration_status = mock.status
             return gw.GatewayResponse(mock.status, headers, mock.body)
         arguments = proxy_event_arguments(
             request,
@@ -120,15 +135,23 @@ class Gateway:
         )
         too_large = len(request.body) > MAX_LAMBDA_REQUEST // 2
         if too_large and _event_size(arguments) > MAX_LAMBDA_REQUEST:
-            return self._error(gw.REQUEST_TOO_LARGE, request)
+            return self._error(gw.REQUEST_TOO_LARGE, request, entry)
         result = await self._integrate(operation, arguments, request.request_id)
-        response = self._error(result, request) if isinstance(result, gw.GatewayError) else result
+        if isinstance(result, gw.GatewayError):
+            response = self._error(result, request, entry)
+        else:
+            response = result
+            entry.integration_status = result.status
         trace = request.header("x-amzn-trace-id")
         if trace is not None:  # a Lambda integration's answer carries the trace id
             response.headers.append(("X-Amzn-Trace-Id", trace))
         return response
 
-    def _error(self, error: gw.GatewayError, request: IncomingRequest) -> gw.GatewayResponse:
+    def _error(
+        self, error: gw.GatewayError, request: IncomingRequest, entry: AccessEntry
+    ) -> gw.GatewayResponse:
+        entry.error_message = error.message
+        entry.error_response_type = error.response_type
         if not self.custom_responses:
             return error.response()
         return custom_responses.render(error, self.custom_responses, request)
