@@ -1,16 +1,19 @@
-"""The local gateway's full chain against a bare uvicorn app, side by side, with wrk.
+"""The local gateway's full chain against the apps it is weighed with, side by side, with wrk.
 
 Full chain: gateway -> cached authorizer decision -> books function -> SQLite `GET /book`.
-Baseline: a bare ASGI app on the same uvicorn settings that returns the same JSON bytes.
-Reference: uvicorn calling the books handler inline, the least any chain through it costs.
-wrk (Debian's): 2 threads, 32 connections, 10 s. Then the gateway's RSS over 200,000 more
-requests. Writes the "gateway" section of bench/RESULTS.md.
+Against, on the same uvicorn settings and returning the same JSON bytes: a Starlette app (what
+a Python web app of this size usually runs on), a bare ASGI app (the physical floor), and
+uvicorn calling the books handler inline (the least any chain through it costs).
+wrk (Debian's): 2 threads, 32 connections, 10 s, then 1 connection. Then memory: after a
+warm-up, three windows of 200,000 requests each, the gateway process's RSS on its own and
+each execution environment's one by one. Writes the "gateway" section of bench/RESULTS.md.
 
     python bench/gateway.py            # or: make bench
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -21,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -30,7 +34,14 @@ sys.path.insert(0, str(ROOT))
 from bench.results import write_section  # noqa: E402
 
 THREADS, CONNECTIONS, SECONDS = 2, 32, 10
-MEMORY_REQUESTS = 200_000
+MEMORY_REQUESTS = 200_000  # per memory window
+MEMORY_WINDOWS = 3
+WARM_UP_REQUESTS = 50_000  # before the first window: caches, arenas and pools reach size
+MEMORY_GROWTH_TARGET = 5.0  # % per window, the gateway process
+# Targets, each against rows of the same run.
+INLINE_RATIO_TARGET = 0.9  # full chain requests/s / inline reference's
+STARLETTE_RATIO_TARGET = 0.5  # full chain requests/s / Starlette app's
+SINGLE_P99_TARGET = 1.5  # one connection: full chain p99 / Starlette app's
 PATH = "/prod/book?book_id=1"
 
 
@@ -140,9 +151,66 @@ def proc_status(pid: int, field: str) -> int:
     raise RuntimeError(f"no {field}")
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of `pid` and its children."""
-    return sum(proc_status(member, "VmRSS") for member in process_tree(pid))
+@dataclass
+class Memory:
+    """RSS (KiB) of the gateway process and of each execution environment, by pid."""
+
+    gateway_kib: int
+    environments: dict[int, tuple[str, int]]  # pid -> (function, KiB)
+
+
+def function_of(pid: int) -> str:
+    """The function an execution environment runs (its sandbox's last argument names it)."""
+    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    try:
+        return str(json.loads(arguments[-2] or arguments[-1])["name"])
+    except (ValueError, KeyError, IndexError):
+        return "?"
+
+
+def memory(pid: int) -> Memory:
+    environments = {
+        child: (function_of(child), proc_status(child, "VmRSS")) for child in process_tree(pid)[1:]
+    }
+    return Memory(proc_status(pid, "VmRSS"), environments)
+
+
+@dataclass
+class Window:
+    requests: int
+    before: Memory
+    after: Memory
+
+    @property
+    def growth(self) -> float:
+        return (self.after.gateway_kib - self.before.gateway_kib) / self.before.gateway_kib * 100
+
+    def environments(self) -> str:
+        """Each environment: its RSS before and after, or when it started or ended."""
+        parts = []
+        for pid in sorted(self.before.environments.keys() | self.after.environments.keys()):
+            name, before = self.before.environments.get(pid, ("", 0))
+            name, after = self.after.environments.get(pid, (name, 0))
+            if not before:
+                parts.append(
+                    f"{name} (pid {pid}) started during the window: {after / 1024:.1f} MiB"
+                )
+            elif not after:
+                parts.append(f"{name} (pid {pid}) ended during the window")
+            else:
+                parts.append(f"{name} {before / 1024:.1f} -> {after / 1024:.1f} MiB")
+        return "; ".join(parts)
+
+
+def serve_requests(url: str, token: str, count: int) -> int:
+    served = 0
+    while served < count:
+        served += wrk(url, token).requests
+    return served
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "missed"
 
 
 def serve_bare(port: int, body_file: str) -> None:
@@ -158,6 +226,23 @@ def serve_bare(port: int, body_file: str) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_starlette(port: int, body_file: str) -> None:
+    """A Starlette app with one route answering the same bytes."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body = Path(body_file).read_bytes()
+
+    async def book(request: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    app = Starlette(routes=[Route("/prod/book", book)])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -204,6 +289,53 @@ def serve_handler_only(port: int, db_path: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
+def handler_cost(db_path: str, invocations: int = 20_000) -> None:
+    """Prints the books handler's own cost (µs per `GET /book`, its event built as the gateway
+    builds it, its log lines discarded): the most one books environment could serve is one
+    invocation per that many µs of a core."""
+    import time as clock
+
+    os.environ.update({"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": db_path})
+    from books_api.functions.books import lambda_handler
+    from books_api.local.lambda_runtime.context import LambdaContext
+    from books_api.local.lambda_runtime.events import IncomingRequest, new_request_id, proxy_event
+
+    def invoke() -> None:
+        request = IncomingRequest(
+            method="GET", path="/book", query=[("book_id", "1")],
+            headers=[("Host", "127.0.0.1"), ("authorizationToken", "Bearer x")], body=b"",
+            source_ip="127.0.0.1", stage="prod", request_id=new_request_id(),
+        )  # fmt: skip
+        event = proxy_event(request, "/book", None, {"principalId": "bench"})
+        context = LambdaContext("books", 256, request.request_id, clock.monotonic() + 10)
+        assert lambda_handler(event, context)["statusCode"] == 200
+
+    real, sys.stdout = sys.stdout, open(os.devnull, "w")  # the function's log lines
+    try:
+        for _ in range(1000):  # warm-up
+            invoke()
+        started = clock.process_time()
+        for _ in range(invocations):
+            invoke()
+        spent = clock.process_time() - started
+    finally:
+        sys.stdout.close()
+        sys.stdout = real
+    print(f"{spent / invocations * 1e6:.1f}")
+
+
+def start_app(
+    flag: str, port: int, argument: Path, logs: Any, headers: dict[str, str], body: bytes
+) -> tuple[subprocess.Popen[bytes], str]:
+    """One of the apps weighed against the gateway, in a process of its own, up and checked."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, flag, str(port), str(argument)], stdout=logs, stderr=logs
+    )
+    url = f"http://127.0.0.1:{port}{PATH}"
+    assert wait_until_up(url, headers) == body, f"{flag} answers other bytes"
+    return process, url
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make system-tools`", file=sys.stderr)
@@ -216,79 +348,130 @@ def main() -> int:
     headers = {"authorizationToken": f"Bearer {token}"}
     env = {**os.environ, "JWT_SECRET": secret, "BOOKS_API_HOME": str(work)}
     logs = open(work / "gateway.out", "wb")
-    gateway_port, bare_port, inline_port = free_port(), free_port(), free_port()
+    gateway_port = free_port()
     gateway = subprocess.Popen(
         [sys.executable, "-m", "books_api.cli", "serve", "--port", str(gateway_port),
          "--db", str(work / "books.db"), "--access-log", str(work / "access.log")],
         env=env, stdout=logs, stderr=logs,
     )  # fmt: skip
-    bare = inline = None
+    others: list[subprocess.Popen[bytes]] = []
     try:
         gateway_url = f"http://127.0.0.1:{gateway_port}{PATH}"
         body = wait_until_up(gateway_url, headers)
         (work / "body.json").write_bytes(body)
-        bare = subprocess.Popen(
-            [sys.executable, __file__, "--serve-bare", str(bare_port), str(work / "body.json")],
-            stdout=logs, stderr=logs,
-        )  # fmt: skip
-        bare_url = f"http://127.0.0.1:{bare_port}{PATH}"
-        assert wait_until_up(bare_url, headers) == body
-        inline = subprocess.Popen(
-            [sys.executable, __file__, "--serve-handler-only", str(inline_port),
-             str(work / "books.db")],
-            stdout=logs, stderr=logs,
-        )  # fmt: skip
-        inline_url = f"http://127.0.0.1:{inline_port}{PATH}"
-        assert wait_until_up(inline_url, headers) == body
-        for url in (bare_url, inline_url, gateway_url):
+        bare, bare_url = start_app(
+            "--serve-bare", free_port(), work / "body.json", logs, headers, body
+        )
+        others.append(bare)
+        starlette, starlette_url = start_app(
+            "--serve-starlette", free_port(), work / "body.json", logs, headers, body
+        )
+        others.append(starlette)
+        inline, inline_url = start_app(
+            "--serve-handler-only", free_port(), work / "books.db", logs, headers, body
+        )
+        others.append(inline)
+        for url in (bare_url, starlette_url, inline_url, gateway_url):
             wrk(url, token, 2)  # warm-up
         baseline = measured(bare.pid, bare_url, token)
+        framework = measured(starlette.pid, starlette_url, token)
         handler_only = measured(inline.pid, inline_url, token)
         full = measured(gateway.pid, gateway_url, token)
         threads = proc_status(gateway.pid, "Threads")
-        environments = len(process_tree(gateway.pid)) - 1
+        single_starlette = wrk(starlette_url, token, connections=1)
+        single_inline = wrk(inline_url, token, connections=1)
         single = wrk(gateway_url, token, connections=1)
-        rss_before = rss_kib(gateway.pid)
-        served = 0
-        while served < MEMORY_REQUESTS:
-            served += wrk(gateway_url, token).requests
-        rss_after = rss_kib(gateway.pid)
+        for process in others:  # the memory runs have the machine to themselves
+            process.terminate()
+            process.wait(timeout=10)
+        others.clear()
+        handler_us = float(
+            subprocess.run(
+                [sys.executable, __file__, "--handler-cost", str(work / "books.db")],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        warmed = serve_requests(gateway_url, token, WARM_UP_REQUESTS)
+        windows = []
+        for _ in range(MEMORY_WINDOWS):
+            before = memory(gateway.pid)
+            served = serve_requests(gateway_url, token, MEMORY_REQUESTS)
+            windows.append(Window(served, before, memory(gateway.pid)))
     finally:
-        for process in (gateway, bare, inline):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=10)
+        for process in (gateway, *others):
+            process.terminate()
+            process.wait(timeout=10)
         logs.close()
-    growth = (rss_after - rss_before) / rss_before * 100
-    ratio = full.rps / baseline.rps * 100
+    inline_ratio = full.rps / handler_only.rps
+    starlette_ratio = full.rps / framework.rps
+    single_ratio = single.p99_ms / single_starlette.p99_ms
+    worst = max(window.growth for window in windows)
+    ceiling = 1e6 / handler_us  # one books environment on one core, with nothing else to do
+
+    def row(name: str, run: WrkRun) -> str:
+        return (
+            f"| {name} | {run.rps:,.0f} | {run.p50_ms:.2f} | {run.p99_ms:.2f} | "
+            f"{run.cpu_us:.0f} | {run.errors} |\n"
+        )
+
     table = (
         "## gateway\n\n"
         f"`GET {PATH}` with a cached authorizer decision, wrk {THREADS} threads, "
-        f"{CONNECTIONS} connections, {SECONDS} s, both on uvicorn with httptools and uvloop, "
-        "one process each (the bare app with uvicorn's defaults; the gateway as "
+        f"{CONNECTIONS} connections, {SECONDS} s, all on uvicorn with httptools and uvloop, "
+        "one process each (the apps with uvicorn's defaults; the gateway as "
         "`books-api serve` runs it, with its functions' execution environments in processes "
-        "of their own: the gateway's CPU and memory below include them).\n\n"
+        "of their own: the gateway's CPU below includes them).\n\n"
         "| server | requests/s | p50 ms | p99 ms | server CPU µs/request | errors |\n"
         "|---|---|---|---|---|---|\n"
-        f"| bare uvicorn app, same JSON | {baseline.rps:,.0f} | {baseline.p50_ms:.2f} | "
-        f"{baseline.p99_ms:.2f} | {baseline.cpu_us:.0f} | {baseline.errors} |\n"
-        f"| local gateway, full chain | {full.rps:,.0f} | {full.p50_ms:.2f} | "
-        f"{full.p99_ms:.2f} | {full.cpu_us:.0f} | {full.errors} |\n"
-        f"| reference: uvicorn calling the books handler inline (no authorizer, no isolation, "
-        f"no gateway) | {handler_only.rps:,.0f} | {handler_only.p50_ms:.2f} | "
-        f"{handler_only.p99_ms:.2f} | {handler_only.cpu_us:.0f} | {handler_only.errors} |\n\n"
-        f"- gateway / bare: **{ratio:.0f} %** (target >= 50 %); the inline reference / bare: "
-        f"{handler_only.rps / baseline.rps * 100:.0f} %\n"
-        f"- gateway p99: **{full.p99_ms:.2f} ms** (target <= 5 ms); with one connection "
-        f"(no queueing): p50 {single.p50_ms:.2f} ms, p99 {single.p99_ms:.2f} ms, "
-        f"{single.rps:,.0f} requests/s\n"
-        f"- gateway CPU per request: {full.own_cpu_us:.0f} µs in the gateway process, "
-        f"{full.cpu_us - full.own_cpu_us:.0f} µs in the execution environments\n"
-        f"- after the 32-connection run: {environments} execution environments (the authorizer's "
-        f"and the books function's processes), {threads} threads in the gateway process\n"
-        f"- gateway and environments' RSS over {served:,} more requests: "
-        f"{rss_before / 1024:.1f} MiB -> "
-        f"{rss_after / 1024:.1f} MiB, **{growth:+.1f} %** (target < 5 %)\n"
+        + row("local gateway, full chain", full)
+        + row(
+            "reference: uvicorn calling the books handler inline (no authorizer, no "
+            "isolation, no gateway)",
+            handler_only,
+        )
+        + row("Starlette app, one route, same JSON", framework)
+        + row("physical floor: bare ASGI app, same JSON", baseline)
+        + "\n"
+        f"- full chain / inline reference: **{inline_ratio:.2f}x** (target >= "
+        f"{INLINE_RATIO_TARGET}x: {verdict(inline_ratio >= INLINE_RATIO_TARGET)})\n"
+        f"- full chain / Starlette app: **{starlette_ratio:.2f}x** (target >= "
+        f"{STARLETTE_RATIO_TARGET}x: {verdict(starlette_ratio >= STARLETTE_RATIO_TARGET)}); "
+        f"/ physical floor: {full.rps / baseline.rps:.2f}x\n"
+        f"- one connection (no queueing), p99: full chain **{single.p99_ms:.2f} ms**, Starlette "
+        f"app {single_starlette.p99_ms:.2f} ms: **{single_ratio:.2f}x** (target <= "
+        f"{SINGLE_P99_TARGET}x: {verdict(single_ratio <= SINGLE_P99_TARGET)}); p50 "
+        f"{single.p50_ms:.2f} ms and {single_starlette.p50_ms:.2f} ms, {single.rps:,.0f} and "
+        f"{single_starlette.rps:,.0f} requests/s\n"
+        f"- where the floor is: the books handler alone costs **{handler_us:.0f} µs** of a core "
+        f"per `GET /book` (in process, its event built as the gateway builds it, its log "
+        f"lines discarded), so one books environment serves at most {ceiling:,.0f} "
+        f"requests/s, {ceiling / framework.rps:.2f}x the Starlette app, before any HTTP, "
+        f"authorizer or gateway work; with one connection the inline reference (the handler "
+        f"behind uvicorn, no process hop) has p50 {single_inline.p50_ms:.2f} ms and p99 "
+        f"{single_inline.p99_ms:.2f} ms, {single_inline.p99_ms / single_starlette.p99_ms:.2f}x "
+        f"the Starlette app's p99\n"
+        f"- full chain CPU per request: {full.own_cpu_us:.0f} µs in the gateway process, "
+        f"{full.cpu_us - full.own_cpu_us:.0f} µs in the execution environments; "
+        f"{threads} threads in the gateway process\n"
+        f"\nMemory, with the other apps stopped: a warm-up of {warmed:,} requests, then "
+        f"{MEMORY_WINDOWS} windows in a row of {MEMORY_REQUESTS:,}+ requests (32 connections). "
+        "The gateway process's RSS on its own (target: < "
+        f"{MEMORY_GROWTH_TARGET:.0f} % growth in each window), each execution environment's "
+        "one by one:\n\n"
+        "| window | requests | gateway process RSS | growth | environments | "
+        "each environment's RSS |\n"
+        "|---|---|---|---|---|---|\n"
+        + "".join(
+            f"| {number} | {window.requests:,} | {window.before.gateway_kib / 1024:.1f} -> "
+            f"{window.after.gateway_kib / 1024:.1f} MiB | **{window.growth:+.1f} %** | "
+            f"{len(window.before.environments)} -> {len(window.after.environments)} | "
+            f"{window.environments()} |\n"
+            for number, window in enumerate(windows, 1)
+        )
+        + f"\n- worst window: **{worst:+.1f} %** "
+        f"({verdict(worst < MEMORY_GROWTH_TARGET)})\n"
     )
     write_section("gateway", table)
     print(table)
@@ -299,6 +482,10 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--serve-starlette":
+        serve_starlette(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--handler-cost":
+        handler_cost(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "--serve-handler-only":
         serve_handler_only(int(sys.argv[2]), sys.argv[3])
     else:
