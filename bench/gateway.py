@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,10 +162,10 @@ class Memory:
 
 def function_of(pid: int) -> str:
     """The function an execution environment runs (its sandbox's last argument names it)."""
-    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    spec = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")[-1]
     try:
-        return str(json.loads(arguments[-2] or arguments[-1])["name"])
-    except (ValueError, KeyError, IndexError):
+        return str(json.loads(spec)["name"])
+    except (ValueError, KeyError, TypeError):
         return "?"
 
 
@@ -246,36 +247,48 @@ def serve_starlette(port: int, body_file: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def serve_handler_only(port: int, db_path: str) -> None:
-    """A reference, not a gateway: uvicorn calling the books handler inline on its event loop
-    (no authorizer, no isolation, no gateway rules): the least any chain through the books
-    function can cost."""
+def books_inline(
+    db_path: str,
+) -> Callable[[str, list[tuple[str, str]], list[tuple[str, str]]], Any]:
+    """The books handler called in this process on `GET /book`, its event built as the gateway
+    builds it: (path, query, headers) -> the handler's result."""
     import time as clock
-    from urllib.parse import parse_qsl
-
-    import uvicorn
 
     os.environ.update({"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": db_path})
     from books_api.functions.books import lambda_handler
     from books_api.local.lambda_runtime.context import LambdaContext
     from books_api.local.lambda_runtime.events import IncomingRequest, new_request_id, proxy_event
 
+    def invoke(path: str, query: list[tuple[str, str]], headers: list[tuple[str, str]]) -> Any:
+        request = IncomingRequest(
+            method="GET", path=path, query=query, headers=headers, body=b"",
+            source_ip="127.0.0.1", stage="prod", request_id=new_request_id(),
+        )  # fmt: skip
+        event = proxy_event(request, "/book", None, {"principalId": "bench"})
+        context = LambdaContext("books", 256, request.request_id, clock.monotonic() + 10)
+        return lambda_handler(event, context)
+
+    return invoke
+
+
+def serve_handler_only(port: int, db_path: str) -> None:
+    """A reference, not a gateway: uvicorn calling the books handler inline on its event loop
+    (no authorizer, no isolation, no gateway rules): the least any chain through the books
+    function can cost."""
+    from urllib.parse import parse_qsl
+
+    import uvicorn
+
+    invoke = books_inline(db_path)
+
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] != "http":
             return
-        request = IncomingRequest(
-            method=scope["method"],
-            path=scope["path"].removeprefix("/prod"),
-            query=parse_qsl(scope["query_string"].decode()),
-            headers=[(k.decode(), v.decode()) for k, v in scope["headers"]],
-            body=b"",
-            source_ip="127.0.0.1",
-            stage="prod",
-            request_id=new_request_id(),
+        result = invoke(
+            scope["path"].removeprefix("/prod"),
+            parse_qsl(scope["query_string"].decode()),
+            [(k.decode(), v.decode()) for k, v in scope["headers"]],
         )
-        event = proxy_event(request, "/book", None, {"principalId": "bench"})
-        context = LambdaContext("books", 256, request.request_id, clock.monotonic() + 10)
-        result = lambda_handler(event, context)
         body = result["body"].encode()
         headers = [
             (b"content-type", b"application/json"),
@@ -293,31 +306,17 @@ def handler_cost(db_path: str, invocations: int = 20_000) -> None:
     """Prints the books handler's own cost (µs per `GET /book`, its event built as the gateway
     builds it, its log lines discarded): the most one books environment could serve is one
     invocation per that many µs of a core."""
-    import time as clock
-
-    os.environ.update({"BOOKS_STORE": "sqlite", "BOOKS_DB_PATH": db_path})
-    from books_api.functions.books import lambda_handler
-    from books_api.local.lambda_runtime.context import LambdaContext
-    from books_api.local.lambda_runtime.events import IncomingRequest, new_request_id, proxy_event
-
-    def invoke() -> None:
-        request = IncomingRequest(
-            method="GET", path="/book", query=[("book_id", "1")],
-            headers=[("Host", "127.0.0.1"), ("authorizationToken", "Bearer x")], body=b"",
-            source_ip="127.0.0.1", stage="prod", request_id=new_request_id(),
-        )  # fmt: skip
-        event = proxy_event(request, "/book", None, {"principalId": "bench"})
-        context = LambdaContext("books", 256, request.request_id, clock.monotonic() + 10)
-        assert lambda_handler(event, context)["statusCode"] == 200
+    invoke = books_inline(db_path)
+    query, headers = [("book_id", "1")], [("Host", "127.0.0.1"), ("authorizationToken", "x")]
 
     real, sys.stdout = sys.stdout, open(os.devnull, "w")  # the function's log lines
     try:
         for _ in range(1000):  # warm-up
-            invoke()
-        started = clock.process_time()
+            assert invoke("/book", query, headers)["statusCode"] == 200
+        started = time.process_time()
         for _ in range(invocations):
-            invoke()
-        spent = clock.process_time() - started
+            invoke("/book", query, headers)
+        spent = time.process_time() - started
     finally:
         sys.stdout.close()
         sys.stdout = real

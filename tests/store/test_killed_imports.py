@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.killed_imports import (
@@ -29,6 +30,7 @@ from tests.support.server import free_port
 SQLITE_BOOKS = 40_000  # eight of the import's 5,000-line tasks
 DYNAMODB_BOOKS = 800  # eight BatchGetItem chunks
 KILLS = 2
+SHARES = [0.05, 0.3]  # killed once the first tasks are in, then once later ones are
 # Each kill waits for the store to show progress, so the run's end can outrun it on a busy
 # machine: a scenario whose kills did not all land is checked all the same, then played again
 # on a fresh store, up to this many times.
@@ -85,39 +87,35 @@ def killed_runs_keep_every_book_once(
     return every_kill_landed
 
 
+def assert_an_attempt_lands_every_kill(
+    source: Path, store_for: Callable[[int], Store], work: Path, total: int, poll_s: float
+) -> None:
+    assert any(
+        killed_runs_keep_every_book_once(
+            source, store_for(attempt), work / f"home-{attempt}", total, poll_s, SHARES
+        )
+        for attempt in range(ATTEMPTS)
+    ), f"no attempt of {ATTEMPTS} had its {KILLS} kills land before the run's end"
+
+
 def test_sqlite_import_killed_twice_a_run_keeps_each_book_once_and_one_version_a_run(
     tmp_path: Path,
 ) -> None:
     source = write_books(tmp_path / "books.jsonl", SQLITE_BOOKS)
-    # Killed once the first tasks, then later ones are in (a share of 0.05 and 0.3).
-    assert any(
-        killed_runs_keep_every_book_once(
-            source,
-            SQLiteStore(tmp_path / f"books-{attempt}.db"),
-            tmp_path / f"home-{attempt}",
-            SQLITE_BOOKS,
-            poll_s=0.001,
-            shares=[0.05, 0.3],
-        )
-        for attempt in range(ATTEMPTS)
-    ), f"no attempt of {ATTEMPTS} had its {KILLS} kills land before the run's end"
+    assert_an_attempt_lands_every_kill(
+        source, lambda attempt: SQLiteStore(tmp_path / f"books-{attempt}.db"), tmp_path,
+        SQLITE_BOOKS, poll_s=0.001,
+    )  # fmt: skip
 
 
 def test_dynamodb_import_killed_twice_a_run_keeps_each_book_once_and_one_version_a_run(
     tmp_path: Path, moto_endpoint: str, table_name: str
 ) -> None:
     source = write_books(tmp_path / "books.jsonl", DYNAMODB_BOOKS)
-    assert any(
-        killed_runs_keep_every_book_once(
-            source,
-            DynamoDBStore(moto_endpoint, f"{table_name}-{attempt}"),
-            tmp_path / f"home-{attempt}",
-            DYNAMODB_BOOKS,
-            poll_s=0.02,
-            shares=[0.05, 0.3],
-        )
-        for attempt in range(ATTEMPTS)
-    ), f"no attempt of {ATTEMPTS} had its {KILLS} kills land before the run's end"
+    assert_an_attempt_lands_every_kill(
+        source, lambda attempt: DynamoDBStore(moto_endpoint, f"{table_name}-{attempt}"),
+        tmp_path, DYNAMODB_BOOKS, poll_s=0.02,
+    )  # fmt: skip
 
 
 STOPPED = re.compile(

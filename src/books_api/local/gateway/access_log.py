@@ -28,12 +28,13 @@ class AccessEntry:
     request_id: str
     extended_request_id: str
     ip: str
-    user_agent: str | None
-    request_time: str
     request_time_epoch: int
     http_method: str
-    path: str  # with the stage, as `$context.path`
     stage: str
+    # Filled in only when the line is written (no cost while the access log is off):
+    user_agent: str | None = None
+    request_time: str = ""
+    path: str = ""  # with the stage, as `$context.path`
     protocol: str = "HTTP/1.1"
     resource_path: str = "-"
     status: int = 0

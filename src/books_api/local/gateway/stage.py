@@ -66,11 +66,8 @@ class Gateway:
             request_id=request.request_id,
             extended_request_id=request.extended_request_id,
             ip=request.source_ip,
-            user_agent=request.header("user-agent"),
-            request_time=request_time(request.request_time_epoch_ms),
             request_time_epoch=request.request_time_epoch_ms,
             http_method=request.method,
-            path=f"/{request.stage}{request.path}",
             stage=request.stage,
         )
         if request.too_large:
@@ -97,6 +94,9 @@ class Gateway:
         response.headers.append(("x-amzn-RequestId", request.request_id))
         response.headers.append(("x-amz-apigw-id", request.extended_request_id))
         if self.access_log is not None:
+            entry.user_agent = request.header("user-agent")
+            entry.request_time = request_time(request.request_time_epoch_ms)
+            entry.path = f"/{request.stage}{request.path}"
             entry.status = response.status
             entry.response_length = len(response.body)
             entry.response_latency = max(0, now_ms() - request.request_time_epoch_ms)
